@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/callimport/callimport/internal/audio"
+	"github.com/callimport/callimport/internal/auth"
+	"github.com/callimport/callimport/internal/blob"
+	"github.com/callimport/callimport/internal/call"
+	"github.com/callimport/callimport/internal/config"
+	"github.com/callimport/callimport/internal/httpapi"
+	"github.com/callimport/callimport/internal/ingest"
+	"github.com/callimport/callimport/internal/jobs"
+	"github.com/callimport/callimport/internal/store"
+	"github.com/callimport/callimport/internal/telemetry"
+)
+
+// Server is a running callimport: stores, queue and HTTP server.
+type Server struct {
+	cfg     config.Serve
+	log     *slog.Logger
+	Store   store.Store
+	Bucket  *blob.Bucket
+	Queue   *jobs.Queue
+	Ingest  *ingest.Service
+	Auth    *auth.Service
+	Metrics *telemetry.Metrics
+	Handler http.Handler
+}
+
+// NewServer builds every component of `serve` from cfg (already validated).
+// Close releases what it opened.
+func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server, error) {
+	st, err := openStore(ctx, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := openBucket(ctx, cfg.Storage)
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	s := &Server{cfg: cfg, log: log, Store: st, Bucket: bucket, Metrics: telemetry.NewMetrics()}
+	proc := ingest.NewProcessor(st, bucket, audio.New(audio.Config{}), log)
+	proc.Observe = s.observeFinal
+	cleaner := ingest.NewOrphanCleaner(st, bucket, cfg.OrphanAge, log)
+	s.Queue, err = jobs.New(ctx, st.DB(), st.Dialect(), jobs.Config{Logger: log, Workers: cfg.Workers},
+		jobs.Handlers{Calls: proc, Orphans: cleaner})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("job queue: %w", err), s.Close())
+	}
+	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log})
+	s.Auth = auth.New(st, auth.Config{TokenTTL: cfg.TokenTTL})
+	s.Handler = httpapi.New(httpapi.Config{
+		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
+		Ready: s.ready,
+	})
+	return s, nil
+}
+
+func (s *Server) observeFinal(c call.Call) {
+	outcome := "imported"
+	if c.Status == call.StatusRejected {
+		outcome = "rejected"
+	}
+	s.Metrics.Calls.WithLabelValues(string(c.Source), outcome).Inc()
+	s.Metrics.ProcessTime.Observe(time.Since(c.CreatedAt).Seconds())
+}
+
+// ready checks the database and the blob store.
+func (s *Server) ready(ctx context.Context) error {
+	if err := s.Store.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := s.Bucket.Ping(ctx); err != nil {
+		return fmt.Errorf("blob store: %w", err)
+	}
+	return nil
+}
+
+// Close releases the stores.
+func (s *Server) Close() error {
+	var errs []error
+	if s.Bucket != nil {
+		errs = append(errs, s.Bucket.Close())
+	}
+	if s.Store != nil {
+		errs = append(errs, s.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Run serves HTTP on ln and runs the job queue until ctx ends, then shuts
+// down gracefully within the configured timeout.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("load tls certificate: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, hs.TLSConfig)
+	}
+	if err := s.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve http: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), s.cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(hs.Shutdown(sctx), s.Queue.Stop(sctx))
+	})
+	return g.Wait()
+}
+
+// printBanner writes, on first start, what the bootstrap created, then the
+// address (always the last line, so scripts can wait for it).
+func printBanner(w io.Writer, cfg config.Serve, addr string, boot *Bootstrap) {
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	if boot != nil {
+		fmt.Fprintf(w, `First start: created
+  organisation  %s (%s)
+  admin user    %s
+  password      %s
+  campaign      %s (%s)
+  API key       %s   (shown once; store it now)
+
+Try it:
+  curl -X POST %s://%s/calls/audio -H "x-api-key: %s" \
+    -F 'file=@recording.wav' -F 'campaign_id=%s'
+
+`, boot.Org.Name, boot.Org.ID, boot.AdminEmail, boot.PasswordNote, boot.Campaign.Name, boot.Campaign.ID,
+			boot.APIKey, scheme, addr, boot.APIKey, boot.Campaign.ID)
+	}
+	fmt.Fprintf(w, "callimport is listening on %s://%s (data in %s)\n", scheme, addr, cfg.DataDir)
+}
