@@ -16,13 +16,13 @@ import (
 )
 
 // binary builds callimport once per test run.
-type binary struct {
+type builtBinary struct {
 	once sync.Once
 	path string
 	err  error
 }
 
-func (b *binary) get(t *testing.T) string {
+func (b *builtBinary) get(t *testing.T) string {
 	t.Helper()
 	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "callimport-bin-")
@@ -42,7 +42,7 @@ func (b *binary) get(t *testing.T) string {
 	return b.path
 }
 
-var bin binary //nolint:gochecknoglobals // the test binary is built once per process
+var bin builtBinary //nolint:gochecknoglobals // the test binary is built once per process
 
 // proc is a running `callimport serve`.
 type proc struct {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,24 +37,34 @@ type Server struct {
 	Auth    *auth.Service
 	Metrics *telemetry.Metrics
 	Handler http.Handler
+	unlock  func() error
 }
 
 // NewServer builds every component of `serve` from cfg (already validated).
 // Close releases what it opened.
 func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server, error) {
+	sqlite := strings.HasPrefix(cfg.Database, "sqlite:")
+	unlock := func() error { return nil }
+	if sqlite {
+		var err error
+		if unlock, err = lockSQLite(cfg.Database); err != nil {
+			return nil, err
+		}
+	}
 	st, err := openStore(ctx, cfg.Storage)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, unlock())
 	}
 	bucket, err := openBucket(ctx, cfg.Storage)
 	if err != nil {
-		return nil, errors.Join(err, st.Close())
+		return nil, errors.Join(err, st.Close(), unlock())
 	}
-	s := &Server{cfg: cfg, log: log, Store: st, Bucket: bucket, Metrics: telemetry.NewMetrics()}
+	s := &Server{cfg: cfg, log: log, Store: st, Bucket: bucket, Metrics: telemetry.NewMetrics(), unlock: unlock}
 	proc := ingest.NewProcessor(st, bucket, audio.New(audio.Config{}), log)
 	proc.Observe = s.observeFinal
 	cleaner := ingest.NewOrphanCleaner(st, bucket, cfg.OrphanAge, log)
-	s.Queue, err = jobs.New(ctx, st.DB(), st.Dialect(), jobs.Config{Logger: log, Workers: cfg.Workers},
+	s.Queue, err = jobs.New(ctx, st.DB(), st.Dialect(), jobs.Config{Logger: log, Workers: cfg.Workers, OrphanInterval: cfg.OrphanInterval,
+			JobTimeout: cfg.JobTimeout, SoleWorker: sqlite},
 		jobs.Handlers{Calls: proc, Orphans: cleaner})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("job queue: %w", err), s.Close())
@@ -95,6 +106,9 @@ func (s *Server) Close() error {
 	}
 	if s.Store != nil {
 		errs = append(errs, s.Store.Close())
+	}
+	if s.unlock != nil {
+		errs = append(errs, s.unlock())
 	}
 	return errors.Join(errs...)
 }

@@ -52,6 +52,10 @@ type Serve struct {
 	TokenTTL time.Duration
 	// OrphanAge is how old an unfinished intake must be to be cleaned; defaults to 24h.
 	OrphanAge time.Duration
+	// JobTimeout bounds one attempt of a background job; defaults to 5m.
+	JobTimeout time.Duration
+	// OrphanInterval is how often the orphan clean-up runs; defaults to 10m.
+	OrphanInterval time.Duration
 	// AdminPassword is the first admin's password (environment only); empty
 	// means generated and printed once.
 	AdminPassword string
@@ -268,5 +272,7 @@ func BindServe(f *Flags, s *Serve) {
 	f.Duration(&s.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown may take")
 	f.Duration(&s.TokenTTL, "token-ttl", 15*time.Minute, "lifetime of OAuth bearer tokens")
 	f.Duration(&s.OrphanAge, "orphan-age", 24*time.Hour, "age after which an unfinished upload's bytes are removed")
+	f.Duration(&s.JobTimeout, "job-timeout", 5*time.Minute, "longest run of one background job attempt")
+	f.Duration(&s.OrphanInterval, "orphan-interval", 10*time.Minute, "how often unfinished uploads are looked for")
 	f.Secret(&s.AdminPassword, "CALLIMPORT_ADMIN_PASSWORD")
 }

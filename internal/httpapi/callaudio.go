@@ -34,7 +34,9 @@ func (s *Server) getCallAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	etag := `"` + c.SHA256 + `"`
-	if match := r.Header.Get("If-None-Match"); match == etag {
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Cache-Control", "private, max-age=3600")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -105,4 +107,16 @@ func parseRange(h string, size int64) (off, length int64, partial, ok bool) {
 		end = min(e, size-1)
 	}
 	return start, end - start + 1, true, true
+}
+
+// etagMatches reports whether an If-None-Match list holds etag (weak
+// comparison, RFC 9110 §13.1.2) or is "*".
+func etagMatches(header, etag string) bool {
+	for v := range strings.SplitSeq(header, ",") {
+		v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
+		if v == "*" || v == etag {
+			return true
+		}
+	}
+	return false
 }

@@ -34,10 +34,12 @@ func NewOrphanCleaner(st store.Store, bucket *blob.Bucket, maxAge time.Duration,
 	return &OrphanCleaner{store: st, bucket: bucket, log: log, MaxAge: maxAge, now: time.Now}
 }
 
-// CleanOrphans deletes the blobs of stale intakes and forgets them. An intake
+// CleanOrphans deletes the temporary files of cut-off writes and the blobs
+// of stale intakes, and forgets those intakes. An intake
 // whose call was committed meanwhile is gone already, so a committed call's
 // blob is never touched. It returns how many orphans it removed.
 func (o *OrphanCleaner) CleanOrphans(ctx context.Context) (int, error) {
+	o.bucket.RemoveStaleTemps(o.now().Add(-o.MaxAge))
 	removed := 0
 	for {
 		stale, err := o.store.IntakeListStale(ctx, o.now().Add(-o.MaxAge), 100)

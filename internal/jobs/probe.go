@@ -33,7 +33,7 @@ type ProbeArgs struct {
 func (ProbeArgs) Kind() string { return KindProbe }
 
 // InsertOpts implements river.JobArgsWithInsertOpts: unique by call id while
-// not finalised.
+// not finalized.
 func (ProbeArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates()}}
 }

@@ -21,7 +21,7 @@ const (
 	JobTimeoutDefault   = 5 * time.Minute
 )
 
-// hardStopTimeout is how long Stop waits, after its deadline, for cancelled
+// hardStopTimeout is how long Stop waits, after its deadline, for canceled
 // jobs to return and their state to be recorded.
 const hardStopTimeout = 5 * time.Second
 
@@ -46,7 +46,7 @@ type Config struct {
 	// PollInterval. Defaults to PollInterval.
 	FetchCooldown time.Duration
 
-	// JobTimeout bounds one attempt of a job: its context is cancelled
+	// JobTimeout bounds one attempt of a job: its context is canceled
 	// after it, and the attempt counts as failed. Defaults to 5 minutes.
 	// A job still running 1 hour after it started (JobTimeout + 1 hour if
 	// JobTimeout is longer) is presumed lost with its process and retried.
@@ -65,6 +65,16 @@ type Config struct {
 	// attempt number attempt (1 for the first) failed. Defaults to River's
 	// policy: attempt⁴ seconds, plus or minus 10% jitter.
 	RetryDelay func(attempt int) time.Duration
+
+	// RescueAfter is how long a job may stay running before it is presumed
+	// lost with its process and retried. Defaults to JobTimeout + 1 minute;
+	// it cannot be shorter than JobTimeout.
+	RescueAfter time.Duration
+
+	// SoleWorker says that no other process works this queue (SQLite: the
+	// app holds a lock on the database). Start then puts back every job left
+	// running by a crash at once, instead of waiting for RescueAfter.
+	SoleWorker bool
 
 	// testOnly disables River's start-up jitter of maintenance services.
 	testOnly bool
@@ -95,6 +105,7 @@ type Handlers struct {
 // started, works them together with the other processes on the database.
 type Queue struct {
 	client *river.Client[*sql.Tx]
+	db     *sql.DB
 	cfg    Config
 	log    *slog.Logger
 }
@@ -143,6 +154,7 @@ func New(_ context.Context, db *sql.DB, dialect string, cfg Config, h Handlers) 
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     cfg.FetchCooldown,
 		JobTimeout:        cfg.JobTimeout,
+		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute),
 		TestOnly:          cfg.testOnly,
 	}
 	if cfg.RetryDelay != nil {
@@ -152,12 +164,17 @@ func New(_ context.Context, db *sql.DB, dialect string, cfg Config, h Handlers) 
 	if err != nil {
 		return nil, fmt.Errorf("new job queue: %w", err)
 	}
-	return &Queue{client: client, cfg: cfg, log: log}, nil
+	return &Queue{client: client, db: db, cfg: cfg, log: log}, nil
 }
 
 // Start starts working jobs and returns. The queue runs until Stop:
-// cancelling ctx does not stop it, so that shutdown can be graceful.
+// canceling ctx does not stop it, so that shutdown can be graceful.
 func (q *Queue) Start(ctx context.Context) error {
+	if q.cfg.SoleWorker {
+		if err := q.recoverRunning(ctx); err != nil {
+			return err
+		}
+	}
 	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
@@ -176,13 +193,13 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if ctx.Err() == nil {
 		return fmt.Errorf("stop job queue: %w", err)
 	}
-	q.log.WarnContext(ctx, "jobs still running at stop deadline, cancelling them")
+	q.log.WarnContext(ctx, "jobs still running at stop deadline, canceling them")
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hardStopTimeout)
 	defer cancel()
 	if herr := q.client.StopAndCancel(hctx); herr != nil {
 		return fmt.Errorf("stop job queue: %w", errors.Join(err, herr))
 	}
-	return fmt.Errorf("stop job queue: running jobs cancelled: %w", err)
+	return fmt.Errorf("stop job queue: running jobs canceled: %w", err)
 }
 
 // Depth counts the jobs of every kind in the states worth watching, keyed

@@ -198,7 +198,7 @@ func (b backend) setStatus(ctx context.Context, id, status string) error {
 	return tx.Commit()
 }
 
-// fakeCalls is a CallProcessor and GiveUpper whose behaviour is set per test.
+// fakeCalls is a CallProcessor and GiveUpper whose behavior is set per test.
 type fakeCalls struct {
 	ProcessCallFunc func(ctx context.Context, callID string) error
 	GiveUpFunc      func(ctx context.Context, callID string, err error) error
@@ -215,7 +215,7 @@ func (f *fakeCalls) GiveUp(ctx context.Context, callID string, err error) error 
 	return f.GiveUpFunc(ctx, callID, err)
 }
 
-// fakeOrphans is an OrphanCleaner whose behaviour is set per test.
+// fakeOrphans is an OrphanCleaner whose behavior is set per test.
 type fakeOrphans struct {
 	CleanOrphansFunc func(ctx context.Context) (int, error)
 }

@@ -35,7 +35,7 @@ func runSafely(ctx context.Context, log *slog.Logger, fn func(context.Context) e
 	return fn(ctx)
 }
 
-// interrupted reports whether the job's context was cancelled because the
+// interrupted reports whether the job's context was canceled because the
 // Queue is stopping (rather than by the job's timeout or a remote cancel).
 func interrupted(ctx context.Context) bool {
 	return errors.Is(ctx.Err(), context.Canceled) &&

@@ -6,13 +6,13 @@ import (
 	"github.com/callimport/callimport/internal/call"
 )
 
-// OrgCreateParams: ID is generated when empty.
+// OrgCreateParams describes a new organisation; ID is generated when empty.
 type OrgCreateParams struct {
 	ID   string
 	Name string
 }
 
-// CampaignCreateParams: ID is generated when empty.
+// CampaignCreateParams describes a new campaign; ID is generated when empty.
 type CampaignCreateParams struct {
 	ID              string
 	OrgID           string
@@ -32,7 +32,8 @@ type CampaignUpdateParams struct {
 	RetentionDays   *int
 }
 
-// CallCreateParams: ID must be set (the blob is written under it first).
+// CallCreateParams describes a new call; ID must be set (the blob is
+// written under it first).
 type CallCreateParams struct {
 	ID               string
 	OrgID            string
@@ -122,7 +123,7 @@ type User struct {
 	CreatedAt    time.Time
 }
 
-// UserCreateParams: ID is generated when empty.
+// UserCreateParams describes a new user; ID is generated when empty.
 type UserCreateParams struct {
 	ID           string
 	OrgID        string
@@ -153,7 +154,7 @@ type APIKey struct {
 	RevokedAt *time.Time
 }
 
-// APIKeyCreateParams: ID is generated when empty.
+// APIKeyCreateParams describes a new API key; ID is generated when empty.
 type APIKeyCreateParams struct {
 	ID     string
 	OrgID  string
@@ -175,7 +176,7 @@ type OAuthClient struct {
 	RevokedAt  *time.Time
 }
 
-// OAuthClientCreateParams: ID is generated when empty.
+// OAuthClientCreateParams describes a new OAuth client; ID is generated when empty.
 type OAuthClientCreateParams struct {
 	ID         string
 	OrgID      string

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/store"
 )
@@ -13,8 +15,8 @@ import (
 // CallList returns up to p.Limit of the organisation's calls matching the
 // filters, newest (largest id) first, and the cursor of the next page, ""
 // after the last one. Paging is by keyset on id, so it costs the same on
-// every page. A cursor that this method did not return answers a
-// *call.Error with CodeMalformed.
+// every page. A cursor that this method did not return answers an error
+// wrapping store.ErrInvalidCursor.
 func (q *queries) CallList(ctx context.Context, p store.CallListParams) ([]call.Call, string, error) {
 	query, args, limit, err := q.callListQuery(p)
 	if err != nil {
@@ -92,12 +94,16 @@ func (q *queries) callListQuery(p store.CallListParams) (query string, args []an
 // EncodeCursor returns the opaque cursor of the page after the call id.
 func EncodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
-// DecodeCursor returns the call id in cursor, or a *call.Error with
-// CodeMalformed.
+// DecodeCursor returns the call id in cursor, or an error wrapping
+// store.ErrInvalidCursor when cursor was not made by EncodeCursor.
 func DecodeCursor(cursor string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(b) == 0 || len(b) > 128 {
-		return "", &call.Error{Code: call.CodeMalformed, Message: "the cursor is invalid", Err: err}
+	if err != nil {
+		return "", fmt.Errorf("decode cursor: %w", store.ErrInvalidCursor)
+	}
+	id, err := uuid.Parse(string(b))
+	if err != nil || id.String() != string(b) {
+		return "", fmt.Errorf("decode cursor: %w", store.ErrInvalidCursor)
 	}
 	return string(b), nil
 }

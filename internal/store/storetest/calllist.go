@@ -201,9 +201,9 @@ func testCallListLimits(t *testing.T, s store.Store) {
 		t.Errorf("CallList with a huge limit = %d calls, cursor %q", len(page), next)
 	}
 
-	for _, bad := range []string{"!!!", "bm90IGJhc2U2NA=="} {
+	for _, bad := range []string{"!!!", "bm90IGJhc2U2NA==", "bm90LWEtY3Vyc29y", "not-a-cursor"} {
 		_, _, err = s.CallList(ctx, store.CallListParams{OrgID: f.org.ID, Cursor: bad})
-		if err == nil || errors.Is(err, store.ErrNotFound) || call.ErrorCode(err) != call.CodeMalformed {
+		if !errors.Is(err, store.ErrInvalidCursor) {
 			t.Errorf("CallList with cursor %q: error %v, want a malformed-cursor error", bad, err)
 		}
 	}

@@ -25,7 +25,9 @@ func testIntakes(t *testing.T, s store.Store) {
 	before := time.Now()
 	wantNoErr(t, "IntakeCreate without time", s.IntakeCreate(ctx, store.IntakeCreateParams{BlobKey: "intake/now"}))
 
-	at := func(m int) time.Time { return base.UTC().Truncate(time.Microsecond).Add(time.Duration(m) * time.Minute) }
+	at := func(m int) time.Time {
+		return base.UTC().Truncate(time.Microsecond).Add(time.Duration(m) * time.Minute)
+	}
 	got, err := s.IntakeListStale(ctx, base.Add(90*time.Second), 0)
 	wantNoErr(t, "IntakeListStale", err)
 	wantEqual(t, "IntakeListStale", got, []store.Intake{{BlobKey: "intake/c", CreatedAt: at(0)}, {BlobKey: "intake/a", CreatedAt: at(1)}})

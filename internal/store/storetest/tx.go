@@ -3,8 +3,8 @@ package storetest
 import (
 	"errors"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/store"
