@@ -69,7 +69,9 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("job queue: %w", err), s.Close())
 	}
-	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log})
+	s.Metrics.Registry.MustRegister(newQueueCollector(ctx, s.Queue))
+	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log,
+		Observe: s.observeIngest})
 	s.Auth = auth.New(st, auth.Config{TokenTTL: cfg.TokenTTL})
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
@@ -85,6 +87,14 @@ func (s *Server) observeFinal(c call.Call) {
 	}
 	s.Metrics.Calls.WithLabelValues(string(c.Source), outcome).Inc()
 	s.Metrics.ProcessTime.Observe(time.Since(c.CreatedAt).Seconds())
+}
+
+func (s *Server) observeIngest(source call.Source, outcome string, bytes int64, took time.Duration) {
+	s.Metrics.Calls.WithLabelValues(string(source), outcome).Inc()
+	if outcome == "received" {
+		s.Metrics.Bytes.WithLabelValues(string(source)).Add(float64(bytes))
+	}
+	s.Metrics.IngestTime.WithLabelValues(string(source)).Observe(took.Seconds())
 }
 
 // ready checks the database and the blob store.

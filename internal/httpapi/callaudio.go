@@ -26,13 +26,6 @@ func (s *Server) getCallAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	size := c.SizeBytes
-	off, length, partial, ok := parseRange(r.Header.Get("Range"), size)
-	if !ok {
-		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-		writeProblem(w, Problem{Type: "about:blank", Title: "Range Not Satisfiable", Status: http.StatusRequestedRangeNotSatisfiable,
-			Detail: "the requested range is outside the file", RequestID: requestID(r.Context())})
-		return
-	}
 	etag := `"` + c.SHA256 + `"`
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		w.Header().Set("ETag", etag)
@@ -40,8 +33,16 @@ func (s *Server) getCallAudio(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	rangeHeader := r.Header.Get("Range")
 	if ir := r.Header.Get("If-Range"); ir != "" && ir != etag {
-		off, length, partial = 0, size, false
+		rangeHeader = "" // the representation changed: send it whole
+	}
+	off, length, partial, ok := parseRange(rangeHeader, size)
+	if !ok {
+		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+		writeProblem(w, Problem{Type: "about:blank", Title: "Range Not Satisfiable", Status: http.StatusRequestedRangeNotSatisfiable,
+			Detail: "the requested range is outside the file", RequestID: requestID(r.Context())})
+		return
 	}
 	rc, err := s.cfg.Bucket.NewRangeReader(r.Context(), c.BlobKey, off, length)
 	if err != nil {

@@ -65,9 +65,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	case "":
 		fail(http.StatusBadRequest, "invalid_request", "grant_type is required")
 		return
-	case "authorization_code", "refresh_token", "password":
-		fail(http.StatusBadRequest, "invalid_grant", "only the client_credentials grant is supported")
-		return
 	default:
 		fail(http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
 		return

@@ -234,14 +234,14 @@ func markdown(s string) template.HTML {
 		p = strings.ReplaceAll(p, "\n", "<br>")
 		b.WriteString("<p>" + p + "</p>")
 	}
-	return template.HTML(b.String()) //nolint:gosec // built from escaped text
+	return template.HTML(b.String()) // built from escaped text
 }
 
 // inline is markdown without the paragraph, for table cells.
 func inline(s string) template.HTML {
 	h := string(markdown(s))
 	h = strings.TrimSuffix(strings.TrimPrefix(h, "<p>"), "</p>")
-	return template.HTML(strings.ReplaceAll(h, "</p><p>", "<br>")) //nolint:gosec // built from escaped text
+	return template.HTML(strings.ReplaceAll(h, "</p><p>", "<br>")) // built from escaped text
 }
 
 var methodOrder = []string{"get", "head", "post", "put", "patch", "delete", "options", "trace"}

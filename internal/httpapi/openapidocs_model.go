@@ -178,6 +178,9 @@ func (d *docsBuilder) operation(path, method string, item *node) docsOp {
 				Contents: d.contents(resp.get("content"), false)}
 			if hs := resp.get("headers"); hs != nil {
 				for _, name := range hs.keys {
+					if hs.vals[name].str("$ref") == "#/components/headers/X-Request-Id" {
+						continue // on every answer; the introduction says so once
+					}
 					h := d.resolve(hs.vals[name])
 					dr.Headers = append(dr.Headers, docsParam{Name: name, Required: h.truthy("required"),
 						Type: d.typeOf(h.get("schema")), Description: inline(h.str("description"))})
@@ -231,7 +234,7 @@ func (d *docsBuilder) auth(op *node) template.HTML {
 	if optional {
 		s += " (optional)"
 	}
-	return template.HTML(s + ".") //nolint:gosec // built from escaped text
+	return template.HTML(s + ".") // built from escaped text
 }
 
 func (d *docsBuilder) contents(c *node, expand bool) []docsContent {
@@ -252,6 +255,13 @@ func (d *docsBuilder) contents(c *node, expand bool) []docsContent {
 		}
 		if ex := m.get("example"); ex != nil {
 			dc.Example = ex.pretty()
+		}
+		// Media types that show the same thing (audio/wav, audio/mpeg...)
+		// share one line.
+		if last := len(out) - 1; last >= 0 && out[last].Type == dc.Type && out[last].Fields == nil &&
+			dc.Fields == nil && out[last].Example == "" && dc.Example == "" {
+			out[last].MediaType += ", " + mt
+			continue
 		}
 		out = append(out, dc)
 	}
@@ -285,7 +295,7 @@ func (d *docsBuilder) typeOf(s *node) template.HTML {
 	if c := constraints(s); len(c) > 0 {
 		t += ` <span class="c">` + html.EscapeString(strings.Join(c, "; ")) + "</span>"
 	}
-	return template.HTML(t) //nolint:gosec // built from escaped text
+	return template.HTML(t) // built from escaped text
 }
 
 func (d *docsBuilder) typeName(s *node) string {

@@ -194,6 +194,10 @@ type problemNotFound struct {
 }
 
 func (p *problemNotFound) WriteHeader(code int) {
+	if code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
+		p.ResponseWriter.WriteHeader(code) // e.g. the mux's redirect of unclean paths
+		return
+	}
 	p.ResponseWriter.Header().Del("X-Content-Type-Options")
 	writeProblem(p.ResponseWriter, Problem{Type: "about:blank", Title: http.StatusText(code), Status: code,
 		Detail: "no such route: " + p.r.Method + " " + p.r.URL.Path, RequestID: requestID(p.r.Context())})

@@ -40,6 +40,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Observe, when set, is told of every committed recording: outcome is
+	// "received" (a new call) or "duplicate".
+	Observe func(source call.Source, outcome string, bytes int64, took time.Duration)
 }
 
 // Service is the intake path.
@@ -116,6 +119,8 @@ type Staged struct {
 	Format   audio.Format
 	Size     int64
 	SHA256   string
+	// Started is when the first byte was read.
+	Started time.Time
 }
 
 // Stage sniffs the first bytes of body (refusing non-audio before anything
@@ -123,6 +128,7 @@ type Staged struct {
 // that learn the envelope only after the file (multipart forms where the file
 // comes first) stage, then Commit or Discard.
 func (s *Service) Stage(ctx context.Context, orgID, fileName string, body io.Reader) (Staged, error) {
+	started := s.cfg.Now()
 	head := make([]byte, audio.SniffSize)
 	n, err := io.ReadFull(body, head)
 	switch {
@@ -151,7 +157,7 @@ func (s *Service) Stage(ctx context.Context, orgID, fileName string, body io.Rea
 		return Staged{}, err
 	}
 	return Staged{OrgID: orgID, ID: id, BlobKey: key, FileName: call.CleanFileName(fileName),
-		Format: format, Size: size, SHA256: sum}, nil
+		Format: format, Size: size, SHA256: sum, Started: started}, nil
 }
 
 // Discard removes a staged recording that will not be committed.
@@ -190,13 +196,24 @@ func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, sour
 	if err == nil {
 		s.log.InfoContext(ctx, "call received", "call_id", created.ID, "campaign_id", camp.ID,
 			"source", string(source), "size_bytes", st.Size, "format", string(st.Format))
+		s.observe(st, source, "received")
 		return Result{Call: created}, nil
 	}
 	s.discard(ctx, st.BlobKey)
 	if !errors.Is(err, store.ErrAlreadyExists) {
 		return Result{}, unavailable("commit call", err)
 	}
-	return s.existing(ctx, st.OrgID, p)
+	res, err := s.existing(ctx, st.OrgID, p)
+	if err == nil {
+		s.observe(st, source, "duplicate")
+	}
+	return res, err
+}
+
+func (s *Service) observe(st Staged, source call.Source, outcome string) {
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(source, outcome, st.Size, s.cfg.Now().Sub(st.Started))
+	}
 }
 
 func (s *Service) campaign(ctx context.Context, orgID, id string) (call.Campaign, error) {

@@ -213,10 +213,10 @@ func withBody(err error, body []byte) error {
 	if len(body) == 0 {
 		return err
 	}
-	const max = 2 << 10
+	const limit = 2 << 10
 	s := string(body)
-	if len(s) > max {
-		s = s[:max] + "…"
+	if len(s) > limit {
+		s = s[:limit] + "…"
 	}
 	return fmt.Errorf("%w\n\tbody: %s", err, strings.TrimSpace(s))
 }

@@ -191,9 +191,11 @@ func TestTransport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
 			body, err := io.ReadAll(resp.Body)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if err := resp.Body.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if ex.method != http.MethodHead && string(body) != ex.body {
