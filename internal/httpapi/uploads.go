@@ -1,0 +1,33 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/callimport/callimport/internal/call"
+	"github.com/callimport/callimport/internal/httpapi/tusupload"
+	"github.com/callimport/callimport/internal/store"
+)
+
+// mountUploads serves resumable uploads (tus 1.0, package tusupload) under
+// /v1/uploads/ when h is not nil. Every request but OPTIONS (protocol
+// discovery) needs the calls:write scope; the caller's organisation goes to
+// the handler in the request context, and its errors are answered by
+// writeError like the rest of the API. h must have been built with
+// BasePath /v1/uploads/ (the default).
+func (s *Server) mountUploads(h *tusupload.Handler) {
+	if h == nil {
+		return
+	}
+	h = h.WithErrorWriter(s.writeError)
+	serve := func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r)
+		source := call.SourceAPI
+		if p.Kind == "user" {
+			source = call.SourceWeb
+		}
+		h.ServeHTTP(w, r.WithContext(tusupload.WithCaller(r.Context(), tusupload.Caller{OrgID: p.OrgID, Source: source})))
+	}
+	s.handle("OPTIONS /v1/uploads/", h.ServeHTTP)
+	s.handle("POST /v1/uploads", s.authed(store.ScopeCallsWrite, serve))
+	s.handle("/v1/uploads/", s.authed(store.ScopeCallsWrite, serve))
+}
