@@ -2,6 +2,14 @@
 // in pure Go: Sniff names the container from the first bytes, Probe reads a
 // recording once, streaming, and describes it (or says plainly why it is
 // refused). One file per container; each parser is fuzzed.
+//
+// Use New(Config{}) for a Prober; the zero Config is the default. Probe
+// reads a recording once, front to back, with memory independent of its
+// size, so a multi-GiB WAV costs the time to read it, not memory.
+// Refusals are *Rejection errors whose Reason is meant for people;
+// anything else is a read failure worth retrying. Near-silent
+// PCM, μ-law and A-law WAVs are flagged in AudioInfo.Silent, never refused;
+// per-campaign limits are applied separately with Rules.Check.
 package audio
 
 import (

@@ -3,6 +3,7 @@ package audio
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // EBML and Matroska element IDs (with their length markers) that the WebM
@@ -78,8 +79,7 @@ func ebmlParseVint(b []byte) (v int64, n int) {
 	if len(b) == 0 || b[0] == 0 {
 		return 0, 0
 	}
-	for n = 1; b[0]&(0x80>>(n-1)) == 0; n++ {
-	}
+	n = bits.LeadingZeros8(b[0]) + 1
 	if len(b) < n {
 		return 0, 0
 	}

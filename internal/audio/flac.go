@@ -26,7 +26,9 @@ type flacStreamInfo struct {
 // (sync code, CRC-8 and frame/sample numbers that follow on). The duration
 // is STREAMINFO's total samples, or the end of the last frame when the
 // total is unknown (0). A file whose frames stop before the total, or that
-// ends inside its last frame, is rejected as truncated.
+// ends inside its last frame (its CRC-16 footer does not match at the end
+// of the file, nor before a trailing ID3v1 or APE tag), is rejected as
+// truncated. The bit rate is the average over the frames.
 func probeFLAC(ctx context.Context, r io.Reader, size int64) (call.AudioInfo, error) {
 	s := newPStream(ctx, r, size)
 	if _, err := mp3SkipID3(s); err != nil {
@@ -142,88 +144,115 @@ type flacScanResult struct {
 // the expected one, to step over a damaged frame header.
 const flacScanWindow = 64
 
+// flacMaxTail bounds the copy of the latest frame kept to check its CRC-16
+// footer at the end of the stream; the check is skipped for larger frames.
+const flacMaxTail = 256 << 10
+
+// flacScanner walks frame headers. It keeps the bytes of the latest frame
+// (up to flacMaxTail) so that the last one can be checked whole.
+type flacScanner struct {
+	s        *pstream
+	si       flacStreamInfo
+	sc       flacScanResult
+	first    flacFrameHeader
+	fixed    int64  // block size of a fixed-blocksize stream
+	expect   uint64 // next frame number (fixed) or sample number (variable)
+	tail     []byte // the latest frame so far
+	tailFull bool   // the latest frame outgrew flacMaxTail
+}
+
+// consume skips the first k bytes of b (the buffered bytes at the current
+// position), adding them to the latest frame.
+func (fs *flacScanner) consume(b []byte, k int) error {
+	if !fs.tailFull {
+		if len(fs.tail)+k > flacMaxTail {
+			fs.tail, fs.tailFull = fs.tail[:0], true
+		} else {
+			fs.tail = append(fs.tail, b[:k]...)
+		}
+	}
+	return fs.s.skip(int64(k))
+}
+
 // flacScan walks frame headers from the current position to the end of the
 // stream.
 func flacScan(s *pstream, si flacStreamInfo) (flacScanResult, error) {
-	var (
-		sc        flacScanResult
-		first     flacFrameHeader
-		fixed     int64  // block size of a fixed-blocksize stream
-		expect    uint64 // next frame number (fixed) or sample number (variable)
-		lastStart int64  // stream offset of the last accepted header
-	)
-	maxBlock := uint64(max(si.maxBlock, 1))
+	fs := &flacScanner{s: s, si: si}
+	var last flacFrameHeader
 	for {
-		b, err := s.peek(s.window())
+		b, err := s.buffered()
 		if err != nil {
-			return sc, err
+			return fs.sc, err
 		}
 		if len(b) < 2 {
+			if err := fs.consume(b, len(b)); err != nil {
+				return fs.sc, err
+			}
 			break
 		}
 		i := flacFindSync(b)
-		if i < 0 {
-			if err := s.skip(int64(len(b) - 1)); err != nil {
-				return sc, err
+		switch {
+		case i < 0:
+			err = fs.consume(b, len(b)-1)
+		case i+flacMaxHeader > len(b) && i > 0:
+			err = fs.consume(b, i) // bring the candidate to the front so its header fits
+		default:
+			h, ok := parseFLACFrameHeader(b[i:])
+			if !ok || !fs.accept(h) {
+				err = fs.consume(b, i+1)
+				break
 			}
-			continue
-		}
-		if i+flacMaxHeader > len(b) && i > 0 {
-			// Bring the candidate to the front so its whole header fits.
-			if err := s.skip(int64(i)); err != nil {
-				return sc, err
+			if err = fs.consume(b, i); err != nil {
+				break
 			}
-			continue
+			fs.tail, fs.tailFull = fs.tail[:0], false
+			last = h
+			err = fs.consume(b[i:], h.headerLen)
 		}
-		h, ok := parseFLACFrameHeader(b[i:])
-		ok = ok && flacConsistent(h, si)
-		if ok && sc.frames > 0 {
-			window := uint64(flacScanWindow)
-			if h.variable {
-				window *= maxBlock
-			}
-			ok = h.variable == first.variable && h.number >= expect && h.number <= expect+window
-		}
-		if !ok {
-			if err := s.skip(int64(i + 1)); err != nil {
-				return sc, err
-			}
-			continue
-		}
-		if sc.frames == 0 {
-			first = h
-			fixed = int64(h.blockSize)
-			if si.minBlock == si.maxBlock && si.maxBlock > 0 {
-				fixed = int64(si.maxBlock)
-			}
-		}
-		sc.frames++
-		if h.variable {
-			expect = h.number + uint64(h.blockSize)
-			sc.end = int64(expect)
-		} else {
-			expect = h.number + 1
-			sc.end = int64(h.number)*fixed + int64(h.blockSize)
-		}
-		lastStart = s.off + int64(i)
-		if len(b) < s.window() {
-			// The stream ends within the buffer: if this is the last
-			// frame, its CRC-16 footer must be there.
-			sc.partial = !flacTailComplete(b[i:], h.headerLen)
-		}
-		if err := s.skip(int64(i + h.headerLen)); err != nil {
-			return sc, err
+		if err != nil {
+			return fs.sc, err
 		}
 	}
-	if _, err := s.drain(); err != nil {
-		return sc, err
+	if fs.sc.frames > 0 {
+		// The last frame must end with its CRC-16 footer and be at least
+		// the smallest frame STREAMINFO announces.
+		got := len(fs.tail)
+		if !fs.tailFull && (got < max(fs.si.minFrame, last.headerLen+3) || !flacTailComplete(fs.tail, last.headerLen)) {
+			fs.sc.partial = true
+		}
 	}
+	return fs.sc, nil
+}
+
+// accept checks a frame header against STREAMINFO and the frame numbers so
+// far, and counts it.
+func (fs *flacScanner) accept(h flacFrameHeader) bool {
+	if !flacConsistent(h, fs.si) {
+		return false
+	}
+	sc := &fs.sc
 	if sc.frames > 0 {
-		// A frame is at least its header, one subframe byte and a CRC-16.
-		minLen := int64(max(si.minFrame, 0))
-		if got := s.off - lastStart; got < minLen || got < 6+1+2 {
-			sc.partial = true
+		window := uint64(flacScanWindow)
+		if h.variable {
+			window *= uint64(max(fs.si.maxBlock, 1))
+		}
+		if h.variable != fs.first.variable || h.number < fs.expect || h.number > fs.expect+window {
+			return false
+		}
+	} else {
+		fs.first = h
+		fs.fixed = int64(h.blockSize)
+		if fs.si.minBlock == fs.si.maxBlock && fs.si.maxBlock > 0 {
+			fs.fixed = int64(fs.si.maxBlock)
 		}
 	}
-	return sc, nil
+	sc.frames++
+	if h.variable {
+		fs.expect = h.number + uint64(h.blockSize)
+		sc.end = int64(fs.expect)
+	} else {
+		fs.expect = h.number + 1
+		sc.end = int64(h.number)*fs.fixed + int64(h.blockSize)
+	}
+	return true
 }

@@ -148,12 +148,11 @@ func TestFLACTruncated(t *testing.T) {
 
 func FuzzFLAC(f *testing.F) {
 	psFuzzSeeds(f, []string{"flac", "ok"}, ".flac")
-	f.Add(flacTestStream(3*4096+10, 4, 10))
-	f.Add(flacTestStream(0, 3, 4096))
-	f.Add(psCat(mp3TestID3(nil, true), flacTestStream(4096, 1, 4096)))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		info, err := probeFLAC(t.Context(), bytes.NewReader(b), int64(len(b)))
-		psCheckFuzz(t, info, err)
+	psFuzzAdd(f, flacTestStream(3*4096+10, 4, 10))
+	psFuzzAdd(f, flacTestStream(0, 3, 4096))
+	psFuzzAdd(f, psCat(mp3TestID3(nil, true), flacTestStream(4096, 1, 4096)))
+	f.Fuzz(func(t *testing.T, b []byte, sizeUnknown bool) {
+		psFuzzProbe(t, probeFLAC, b, sizeUnknown)
 	})
 }
 

@@ -36,6 +36,7 @@ type mkvOpen struct {
 // mkvParser holds the state of one streaming walk.
 type mkvParser struct {
 	s          *pstream
+	scratch    [512]byte // leaf bodies; callers copy what they keep
 	stack      []mkvOpen
 	docType    string
 	sawSegment bool
@@ -222,6 +223,9 @@ func (p *mkvParser) push(id uint32, end int64) error {
 
 // element handles the element whose header was just consumed.
 func (p *mkvParser) element(id uint32, size, end int64) error {
+	if size == ebmlUnknownSize && id != mkvIDSegment && id != mkvIDCluster {
+		return Reject("malformed WebM/Matroska file: %s has an unknown size", mkvName(id))
+	}
 	parent := p.parent()
 	switch {
 	case id == ebmlIDHeader && parent == 0:
@@ -259,7 +263,7 @@ func (p *mkvParser) element(id uint32, size, end int64) error {
 		p.inGroup, p.groupTS, p.groupDur, p.groupOpusSm, p.groupTrim = true, -1, -1, 0, 0
 		return p.push(id, end)
 	case size == ebmlUnknownSize:
-		return Reject("malformed WebM/Matroska file: %s has an unknown size", mkvName(id))
+		return Reject("malformed WebM/Matroska file: %s has an unknown size here", mkvName(id))
 	}
 	return p.value(id, parent, size)
 }
@@ -331,11 +335,11 @@ func (p *mkvParser) value(id, parent uint32, size int64) error {
 	return nil
 }
 
-// leaf reads a leaf element's body: at most limit bytes are kept, the rest
-// is skipped.
+// leaf reads a leaf element's body: at most limit (<= 512) bytes are
+// kept, the rest is skipped. The bytes are valid until the next call.
 func (p *mkvParser) leaf(size int64, limit int) ([]byte, error) {
-	n := int(min(size, int64(limit)))
-	b := make([]byte, n)
+	n := int(min(size, int64(limit), int64(len(p.scratch))))
+	b := p.scratch[:n]
 	if err := p.s.full(b); err != nil {
 		return nil, p.s.truncated(err, "a WebM element")
 	}

@@ -209,11 +209,10 @@ func TestMatroskaClaimWithoutSize(t *testing.T) {
 func FuzzMatroska(f *testing.F) {
 	psFuzzSeeds(f, []string{"webm", "ok"}, ".webm", ".mka")
 	opusTracks := mkvTestTracks("A_OPUS", opusTestHead(1, 312), 48000, 1)
-	f.Add(psCat(mkvTestHeader("webm"), mkvElUnknown(mkvIDSegment, opusTracks, mkvTestClusters(true))))
-	f.Add(psCat(mkvTestHeader("webm"), mkvEl(mkvIDSegment, mkvEl(mkvIDInfo, mkvElFloat(mkvIDDuration, 5)), opusTracks, mkvTestClusters(false))))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		info, err := probeMatroska(t.Context(), bytes.NewReader(b), int64(len(b)))
-		psCheckFuzz(t, info, err)
+	psFuzzAdd(f, psCat(mkvTestHeader("webm"), mkvElUnknown(mkvIDSegment, opusTracks, mkvTestClusters(true))))
+	psFuzzAdd(f, psCat(mkvTestHeader("webm"), mkvEl(mkvIDSegment, mkvEl(mkvIDInfo, mkvElFloat(mkvIDDuration, 5)), opusTracks, mkvTestClusters(false))))
+	f.Fuzz(func(t *testing.T, b []byte, sizeUnknown bool) {
+		psFuzzProbe(t, probeMatroska, b, sizeUnknown)
 	})
 }
 

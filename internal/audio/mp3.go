@@ -164,7 +164,7 @@ func mp3Confirm(s *pstream, h mp3Frame, raw uint32) (bool, error) {
 
 // mp3SkipJunk skips to the next 0xFF byte after the current one.
 func mp3SkipJunk(s *pstream) error {
-	b, err := s.peek(s.window())
+	b, err := s.buffered()
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,18 @@ func mp3XingFrame(frames, size uint32) []byte {
 	return f
 }
 
+// mp3VBRIFrame returns a 128 kbit/s mono frame holding a VBRI header that
+// declares frames.
+func mp3VBRIFrame(frames uint32) []byte {
+	f := make([]byte, 417)
+	copy(f, mp3Hdr128Mono)
+	copy(f[36:], "VBRI")
+	binary.BigEndian.PutUint16(f[40:], 1)
+	binary.BigEndian.PutUint32(f[46:], 417*(frames+1))
+	binary.BigEndian.PutUint32(f[50:], frames)
+	return f
+}
+
 // mp3TestID3 returns an ID3v2.4 tag with body, with a footer if footer.
 func mp3TestID3(body []byte, footer bool) []byte {
 	n := len(body)
@@ -79,6 +91,7 @@ func TestMP3HandMade(t *testing.T) {
 		{name: "junk between frames", in: psCat(frames[:417*10], []byte{0xFF, 0xFB, 1, 2, 3, 0xFF}, frames[417*10:]), dur: dur20},
 		{name: "ID3v1 and APE at the end", in: psCat(frames, ape, id3v1), dur: dur20},
 		{name: "Xing agrees", in: psCat(mp3XingFrame(20, 417*21), frames), dur: dur20},
+		{name: "VBRI agrees", in: psCat(mp3VBRIFrame(20), frames), dur: dur20},
 		{name: "single frame", in: frames[:417], dur: 1152 / 44100.0},
 		{name: "Xing declares more than the file holds", in: psCat(mp3XingFrame(100, 417*101), frames), reject: "truncated: the Xing header declares 100 frames"},
 		{name: "Xing, cut inside the last frame", in: psCat(mp3XingFrame(20, 417*21), frames[:len(frames)-100]), reject: "truncated"},
@@ -144,17 +157,27 @@ func TestMP3ClaimedSizeIsNotAllocated(t *testing.T) {
 func FuzzMP3(f *testing.F) {
 	psFuzzSeeds(f, []string{"mp3", "ok"}, ".mp3")
 	frames := mp3TestFrames(mp3Hdr128Mono, 3)
-	f.Add(frames)
-	f.Add(psCat(mp3TestID3([]byte("x"), true), mp3XingFrame(3, 417*4), frames))
-	f.Add(psCat(mp3TestID3(mp3TestID3(nil, false), false), []byte{0xFF, 0xE3, 0x18, 0xC4}, frames, []byte("TAG")))
-	f.Add(psCat([]byte{0xFF, 0xFB, 0x00, 0xC0}, frames[:100]))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		info, err := probeMP3(t.Context(), bytes.NewReader(b), int64(len(b)))
-		psCheckFuzz(t, info, err)
+	psFuzzAdd(f, frames)
+	psFuzzAdd(f, psCat(mp3TestID3([]byte("x"), true), mp3XingFrame(3, 417*4), frames))
+	psFuzzAdd(f, psCat(mp3TestID3(mp3TestID3(nil, false), false), []byte{0xFF, 0xE3, 0x18, 0xC4}, frames, []byte("TAG")))
+	psFuzzAdd(f, psCat([]byte{0xFF, 0xFB, 0x00, 0xC0}, frames[:100]))
+	f.Fuzz(func(t *testing.T, b []byte, sizeUnknown bool) {
+		psFuzzProbe(t, probeMP3, b, sizeUnknown)
 	})
 }
 
 func BenchmarkProbeMP3(b *testing.B) {
 	data := psBenchFile(b, "bench.mp3", append(psBenchSpeech("16000"), "-b:a", "64k", "-write_xing", "0")...)
 	psBenchProbe(b, probeMP3, data)
+}
+
+// TestMP3JunkIsScannedLinearly feeds 1 MiB of 0xFF (each byte a sync
+// candidate) before real frames.
+func TestMP3JunkIsScannedLinearly(t *testing.T) {
+	t.Parallel()
+	in := psCat(bytes.Repeat([]byte{0xFF}, 1<<20), mp3TestFrames(mp3Hdr128Mono, 20))
+	info := psMustProbe(t, probeMP3, in)
+	if math.Abs(info.DurationSeconds-20*1152/44100.0) > 1e-9 {
+		t.Errorf("got %+v", info)
+	}
 }

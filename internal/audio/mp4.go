@@ -142,6 +142,9 @@ func (p *mp4Parser) walk() error {
 			end = s.off + size
 		case 0:
 			end = parentEnd // extends to the end of its parent, or of the file
+			if end == mp4ToEnd && s.size > 0 {
+				end = s.size
+			}
 		default:
 			end = s.off + size
 		}
@@ -247,6 +250,9 @@ func (p *mp4Parser) box(typ string, end int64) error {
 		return p.push(typ, end)
 	case "/mdat":
 		p.sawMdat = true
+		if p.enough() {
+			return nil // the walk stops before reading the media data
+		}
 	case "moov/trak":
 		if len(p.tracks) < mp4MaxTracks {
 			p.tracks = append(p.tracks, mp4Track{})

@@ -142,6 +142,45 @@ func (f *mp4Fields) u64() uint64 {
 	return 0
 }
 
+// sumU32 adds up count 32-bit fields, reading them in bulk from the buffer.
+func (f *mp4Fields) sumU32(count uint64) int64 {
+	var sum int64
+	for count > 0 && f.err == nil {
+		n := int64(min(count, 16<<10)) * 4
+		if f.left >= 0 {
+			n = min(n, f.left&^3)
+		}
+		if n == 0 {
+			f.err = errMP4Short
+			break
+		}
+		b, err := f.p.s.peek(int(n))
+		if err != nil {
+			f.err = err
+			break
+		}
+		if len(b) < int(n) {
+			n = int64(len(b) &^ 3)
+			if n == 0 {
+				f.err = errPStreamEOF
+				break
+			}
+		}
+		for k := int64(0); k < n; k += 4 {
+			sum += int64(binary.BigEndian.Uint32(b[k:]))
+		}
+		if err := f.p.s.skip(n); err != nil {
+			f.err = err
+			break
+		}
+		if f.left >= 0 {
+			f.left -= n
+		}
+		count -= uint64(n / 4)
+	}
+	return sum
+}
+
 // errMP4Short means a table ended before the count its header gave; the
 // entries read so far are kept.
 var errMP4Short = errors.New("mp4 table shorter than its count")
@@ -190,9 +229,7 @@ func (p *mp4Parser) stsz(n int64) error {
 	if size != 0 {
 		sum = int64(size) * int64(count)
 	} else {
-		for i := uint64(0); i < count && f.err == nil; i++ {
-			sum += int64(f.u32())
-		}
+		sum = f.sumU32(count)
 	}
 	if p.cur != nil {
 		p.cur.sampleBytes = sum

@@ -53,6 +53,15 @@ func mp4TestMoov(hdlr string, entry []byte, mdhdDur uint32, trakExtra, moovExtra
 		moovExtra)
 }
 
+// mp4TestNested returns n boxes of type typ nested in one another.
+func mp4TestNested(typ string, n int) []byte {
+	b := mp4Box("free")
+	for range n {
+		b = mp4Box(typ, b)
+	}
+	return b
+}
+
 func TestMP4HandMade(t *testing.T) {
 	t.Parallel()
 	ftyp := mp4Box("ftyp", []byte("M4A "), mp4U32(0), []byte("isomM4A "))
@@ -79,6 +88,8 @@ func TestMP4HandMade(t *testing.T) {
 		{name: "fragmented", in: psCat(ftyp, mp4TestMoov("soun", aac, 0, nil, mvex), frag, mdat, frag, mdat), dur: 2 * 8 * 1024 / 8000.0},
 		{name: "esds inside a QuickTime wave box", in: psCat(ftyp, mp4TestMoov("soun", mp4TestEntry("mp4a", mp4Box("wave", mp4Box("frma", []byte("mp4a")), mp4TestEsds())), 8000, nil, nil), mdat), dur: 1},
 		{name: "many empty boxes", in: psCat(ftyp, bytes.Repeat(mp4Box("free"), 100000), moov, mdat), dur: 1},
+		{name: "deeply nested boxes are skipped whole", in: psCat(ftyp, mp4Box("moov", moov[8:], mp4TestNested("trak", 1000)), mdat), dur: 1},
+		{name: "moov to the end of the file", in: psCat(ftyp, mdat, mp4U32(0), moov[4:]), dur: 1},
 		{name: "no moov", in: psCat(ftyp, mdat), reject: "no moov box"},
 		{name: "video only", in: psCat(ftyp, mp4TestMoov("vide", mp4Box("mp4v"), 8000, nil, nil), mdat), reject: "no audio track (track types: [vide])"},
 		{name: "AMR", in: psCat(ftyp, mp4TestMoov("soun", mp4TestEntry("samr"), 8000, nil, nil), mdat), reject: "codec AMR-NB is not supported"},
@@ -177,13 +188,12 @@ func FuzzMP4(f *testing.F) {
 	psFuzzSeeds(f, []string{"mp4", "ok"}, ".m4a", ".mp4")
 	ftyp := mp4Box("ftyp", []byte("M4A "), mp4U32(0))
 	aac := mp4TestEntry("mp4a", mp4TestEsds())
-	f.Add(psCat(ftyp, mp4TestMoov("soun", aac, 8000, nil, nil), mp4Box("mdat", make([]byte, 16))))
+	psFuzzAdd(f, psCat(ftyp, mp4TestMoov("soun", aac, 8000, nil, nil), mp4Box("mdat", make([]byte, 16))))
 	mvex := mp4Box("mvex", mp4FullBox("trex", 0, 0, mp4U32(1), mp4U32(1), mp4U32(1024), mp4U32(100), mp4U32(0)))
 	frag := mp4Box("moof", mp4Box("traf", mp4FullBox("tfhd", 0, 0x20000, mp4U32(1)), mp4FullBox("trun", 0, 0x300, mp4U32(2), mp4U32(1024), mp4U32(10), mp4U32(1024), mp4U32(10))))
-	f.Add(psCat(ftyp, mp4TestMoov("soun", aac, 0, nil, mvex), frag, mp4Box("mdat")))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		info, err := probeMP4(t.Context(), bytes.NewReader(b), int64(len(b)))
-		psCheckFuzz(t, info, err)
+	psFuzzAdd(f, psCat(ftyp, mp4TestMoov("soun", aac, 0, nil, mvex), frag, mp4Box("mdat")))
+	f.Fuzz(func(t *testing.T, b []byte, sizeUnknown bool) {
+		psFuzzProbe(t, probeMP4, b, sizeUnknown)
 	})
 }
 

@@ -9,9 +9,10 @@ import (
 	"github.com/callimport/callimport/internal/call"
 )
 
-// oggMaxPage is the longest Ogg page: a 27-byte header, 255 lacing values
-// and 255 segments of 255 bytes.
-const oggMaxPage = 27 + 255 + 255*255
+// oggMaxBadPages is how many candidate pages may fail their checksum
+// before the stream is refused as damaged: each costs a checksum of up to
+// 64 KiB, and hostile input could otherwise hold a candidate every 4 bytes.
+const oggMaxBadPages = 1000
 
 // oggNoGranule is the granule position of a page on which no packet ends.
 const oggNoGranule = ^uint64(0)
@@ -46,6 +47,7 @@ func probeOgg(ctx context.Context, r io.Reader, size int64) (call.AudioInfo, err
 		audio *oggAudio
 		other string // first codec found that is not described
 		pages int
+		bad   int // candidate pages that failed their checksum
 	)
 	for {
 		b, err := s.peek(27)
@@ -84,6 +86,9 @@ func probeOgg(ctx context.Context, r io.Reader, size int64) (call.AudioInfo, err
 			return call.AudioInfo{}, Reject("truncated: the file ends inside an Ogg page (%d of %d bytes)", len(page), total)
 		}
 		if oggPageCRC(page) != binary.LittleEndian.Uint32(page[22:26]) {
+			if bad++; bad > oggMaxBadPages {
+				return call.AudioInfo{}, Reject("the Ogg stream is damaged: more than %d pages fail their checksum", oggMaxBadPages)
+			}
 			if err := oggResync(s); err != nil {
 				return call.AudioInfo{}, err
 			}
@@ -148,7 +153,7 @@ func oggDescribe(a *oggAudio, other string, pages int) (call.AudioInfo, error) {
 
 // oggResync skips to the next capture pattern after the current byte.
 func oggResync(s *pstream) error {
-	b, err := s.peek(s.window())
+	b, err := s.buffered()
 	if err != nil {
 		return err
 	}

@@ -161,12 +161,11 @@ func TestOggTruncated(t *testing.T) {
 
 func FuzzOgg(f *testing.F) {
 	psFuzzSeeds(f, []string{"ogg", "ok"}, ".ogg", ".opus")
-	f.Add(oggTestOpus(1))
-	f.Add(psCat(oggTestPage(2, 0, 1, 0, vorbisTestHead(2, 44100)), oggTestPage(4, 44100, 1, 1, make([]byte, 10))))
-	f.Add(oggTestPage(2, 0, 9, 0, []byte("\x80theora")))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		info, err := probeOgg(t.Context(), bytes.NewReader(b), int64(len(b)))
-		psCheckFuzz(t, info, err)
+	psFuzzAdd(f, oggTestOpus(1))
+	psFuzzAdd(f, psCat(oggTestPage(2, 0, 1, 0, vorbisTestHead(2, 44100)), oggTestPage(4, 44100, 1, 1, make([]byte, 10))))
+	psFuzzAdd(f, oggTestPage(2, 0, 9, 0, []byte("\x80theora")))
+	f.Fuzz(func(t *testing.T, b []byte, sizeUnknown bool) {
+		psFuzzProbe(t, probeOgg, b, sizeUnknown)
 	})
 }
 
@@ -178,4 +177,16 @@ func BenchmarkProbeOggOpus(b *testing.B) {
 func BenchmarkProbeOggVorbis(b *testing.B) {
 	data := psBenchFile(b, "bench.ogg", append(psBenchSpeech("44100"), "-t", "300", "-c:a", "libvorbis")...)
 	psBenchProbe(b, probeOgg, data)
+}
+
+// TestOggManyBadPages feeds a page header claiming 64 KiB every 282 bytes:
+// checking each costs 230 times the input, and hostile input could pack
+// them denser, so the damage budget stops it.
+func TestOggManyBadPages(t *testing.T) {
+	t.Parallel()
+	hdr := psCat([]byte("OggS\x00\x00"), make([]byte, 20), []byte{255}, bytes.Repeat([]byte{255}, 255))
+	in := psCat(oggTestOpus(1), bytes.Repeat(hdr, 5000))
+	if r := psWantReject(t, probeOgg, in); !strings.Contains(r, "damaged") {
+		t.Errorf("reason %q", r)
+	}
 }

@@ -92,6 +92,22 @@ func (s *pstream) peek(n int) ([]byte, error) {
 	return b, nil
 }
 
+// pstreamScanMin is how many buffered bytes a byte-by-byte scan wants
+// before it refills the buffer.
+const pstreamScanMin = 4096
+
+// buffered returns the bytes already buffered at the current position,
+// refilling the whole buffer only when fewer than pstreamScanMin are left
+// (at the end of the stream, it may return fewer). Scanners searching for a
+// sync code use it so that the buffer is not slid for every byte skipped.
+func (s *pstream) buffered() ([]byte, error) {
+	n := s.br.Buffered()
+	if n < pstreamScanMin {
+		n = s.window()
+	}
+	return s.peek(n)
+}
+
 // skip consumes n bytes by reading and discarding them; errPStreamEOF if
 // the stream ends first.
 func (s *pstream) skip(n int64) error {

@@ -79,7 +79,7 @@ func psFixtures(t testing.TB, dir string, exts ...string) map[string][]byte {
 // psFuzzMaxSeed bounds the seeds taken from fixtures: the fuzzer
 // minimizes every new input byte by byte, which on a 50 KB input takes
 // the whole fuzzing time.
-const psFuzzMaxSeed = 8 << 10
+const psFuzzMaxSeed = 4 << 10
 
 // psFuzzSeeds adds the fixtures of dirs with one of the extensions as
 // seeds: whole when small, else their first psFuzzMaxSeed/2 bytes.
@@ -90,9 +90,27 @@ func psFuzzSeeds(f *testing.F, dirs []string, exts ...string) {
 			if len(b) > psFuzzMaxSeed {
 				b = b[:psFuzzMaxSeed/2]
 			}
-			f.Add(b)
+			psFuzzAdd(f, b)
 		}
 	}
+}
+
+// psFuzzAdd adds a seed twice: with its size announced, and with the size
+// unknown (-1), so that the parsers also walk truncated input to its end.
+func psFuzzAdd(f *testing.F, b []byte) {
+	f.Helper()
+	f.Add(b, false)
+	f.Add(b, true)
+}
+
+// psFuzzProbe runs fn over b as the fuzz targets do and checks the result.
+func psFuzzProbe(t *testing.T, fn psParser, b []byte, sizeUnknown bool) {
+	size := int64(len(b))
+	if sizeUnknown {
+		size = -1
+	}
+	info, err := fn(t.Context(), bytes.NewReader(b), size)
+	psCheckFuzz(t, info, err)
 }
 
 // psFFmpeg runs ffmpeg with args, writing dir/name, and returns the path.

@@ -212,7 +212,8 @@ func probeWAV(ctx context.Context, r io.Reader, size int64, silenceDBFS float64)
 }
 
 // parseWAVFmt decodes a fmt chunk (b holds its first bytes, n is its
-// declared size) and refuses codecs callimport does not describe.
+// declared size), resolving WAVE_FORMAT_EXTENSIBLE to its sub-format; it
+// refuses a short chunk or an unknown sub-format, and codec judges the rest.
 func parseWAVFmt(b []byte, n int64) (*wavFmt, error) {
 	if len(b) < 16 {
 		return nil, Reject("malformed WAV: fmt chunk of %d bytes is too short", n)

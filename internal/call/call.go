@@ -63,8 +63,15 @@ type Campaign struct {
 	RequireMetadata bool
 	// RetentionDays deletes calls older than this many days; 0 keeps them.
 	RetentionDays int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// MinDurationSeconds and MaxDurationSeconds reject shorter or longer
+	// recordings; 0 means no limit.
+	MinDurationSeconds int
+	MaxDurationSeconds int
+	// RequiredChannels rejects recordings with another channel count
+	// (2: agent and customer on separate channels); 0 accepts any.
+	RequiredChannels int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // AudioInfo describes a recording once probed.

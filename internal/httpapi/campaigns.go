@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -19,21 +20,46 @@ type campaignJSON struct {
 	Description     string    `json:"description"`
 	RequireMetadata bool      `json:"require_metadata"`
 	RetentionDays   int       `json:"retention_days"`
+	AudioRules      rulesJSON `json:"audio_rules"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
 }
 
+// rulesJSON are a campaign's audio rules; 0 means no rule.
+type rulesJSON struct {
+	MinDurationSeconds int `json:"min_duration_seconds"`
+	MaxDurationSeconds int `json:"max_duration_seconds"`
+	RequiredChannels   int `json:"required_channels"`
+}
+
+// rulesInput changes the non-nil rules.
+type rulesInput struct {
+	MinDurationSeconds *int `json:"min_duration_seconds"`
+	MaxDurationSeconds *int `json:"max_duration_seconds"`
+	RequiredChannels   *int `json:"required_channels"`
+}
+
 func toCampaignJSON(c call.Campaign) campaignJSON {
 	return campaignJSON{ID: c.ID, Name: c.Name, Description: c.Description, RequireMetadata: c.RequireMetadata,
-		RetentionDays: c.RetentionDays, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+		RetentionDays: c.RetentionDays, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		AudioRules: rulesJSON{MinDurationSeconds: c.MinDurationSeconds, MaxDurationSeconds: c.MaxDurationSeconds,
+			RequiredChannels: c.RequiredChannels}}
 }
 
 // campaignInput is the body of create and update; nil fields are unchanged.
 type campaignInput struct {
-	Name            *string `json:"name"`
-	Description     *string `json:"description"`
-	RequireMetadata *bool   `json:"require_metadata"`
-	RetentionDays   *int    `json:"retention_days"`
+	Name            *string     `json:"name"`
+	Description     *string     `json:"description"`
+	RequireMetadata *bool       `json:"require_metadata"`
+	RetentionDays   *int        `json:"retention_days"`
+	AudioRules      *rulesInput `json:"audio_rules"`
+}
+
+func (in campaignInput) rules() rulesInput {
+	if in.AudioRules == nil {
+		return rulesInput{}
+	}
+	return *in.AudioRules
 }
 
 func (in campaignInput) check(create bool) error {
@@ -52,6 +78,19 @@ func (in campaignInput) check(create bool) error {
 	}
 	if in.RetentionDays != nil && (*in.RetentionDays < 0 || *in.RetentionDays > 36500) {
 		fields = append(fields, call.FieldError{Field: "retention_days", Reason: "must be from 0 (keep forever) to 36500"})
+	}
+	r := in.rules()
+	for _, f := range []struct {
+		name string
+		v    *int
+		max  int
+	}{{"audio_rules.min_duration_seconds", r.MinDurationSeconds, 7 * 24 * 3600}, {"audio_rules.max_duration_seconds", r.MaxDurationSeconds, 7 * 24 * 3600}, {"audio_rules.required_channels", r.RequiredChannels, 32}} {
+		if f.v != nil && (*f.v < 0 || *f.v > f.max) {
+			fields = append(fields, call.FieldError{Field: f.name, Reason: fmt.Sprintf("must be from 0 (no rule) to %d", f.max)})
+		}
+	}
+	if r.MinDurationSeconds != nil && r.MaxDurationSeconds != nil && *r.MaxDurationSeconds > 0 && *r.MinDurationSeconds > *r.MaxDurationSeconds {
+		fields = append(fields, call.FieldError{Field: "audio_rules.max_duration_seconds", Reason: "must not be below the minimum duration"})
 	}
 	if len(fields) > 0 {
 		return &call.Error{Code: call.CodeInvalid, Message: "invalid campaign", Fields: fields}
@@ -108,6 +147,16 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	if in.RetentionDays != nil {
 		p.RetentionDays = *in.RetentionDays
 	}
+	rules := in.rules()
+	if rules.MinDurationSeconds != nil {
+		p.MinDurationSeconds = *rules.MinDurationSeconds
+	}
+	if rules.MaxDurationSeconds != nil {
+		p.MaxDurationSeconds = *rules.MaxDurationSeconds
+	}
+	if rules.RequiredChannels != nil {
+		p.RequiredChannels = *rules.RequiredChannels
+	}
 	c, err := s.cfg.Store.CampaignCreate(r.Context(), p)
 	if err != nil {
 		s.writeError(w, r, storeError(err, "a campaign with this name"))
@@ -154,6 +203,8 @@ func (s *Server) updateCampaign(w http.ResponseWriter, r *http.Request) {
 	c, err := s.cfg.Store.CampaignUpdate(r.Context(), store.CampaignUpdateParams{
 		OrgID: principal(r).OrgID, ID: r.PathValue("id"), Name: in.Name, Description: in.Description,
 		RequireMetadata: in.RequireMetadata, RetentionDays: in.RetentionDays,
+		MinDurationSeconds: in.rules().MinDurationSeconds, MaxDurationSeconds: in.rules().MaxDurationSeconds,
+		RequiredChannels: in.rules().RequiredChannels,
 	})
 	if err != nil {
 		s.writeError(w, r, storeError(err, "campaign"))

@@ -67,6 +67,15 @@ func (p *Processor) ProcessCall(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("probe %s: %w", id, err)
 	}
+	camp, err := p.store.CampaignGet(ctx, c.OrgID, c.CampaignID)
+	if err != nil {
+		return fmt.Errorf("get campaign of %s: %w", id, err)
+	}
+	rules := audio.Rules{MinDuration: time.Duration(camp.MinDurationSeconds) * time.Second,
+		MaxDuration: time.Duration(camp.MaxDurationSeconds) * time.Second, Channels: camp.RequiredChannels}
+	if rej, ok := audio.IsRejection(rules.Check(info)); ok {
+		return p.finish(ctx, c, &info, rej.Reason)
+	}
 	return p.finish(ctx, c, &info, "")
 }
 
@@ -85,7 +94,7 @@ func (p *Processor) GiveUp(ctx context.Context, id string, cause error) error {
 
 func (p *Processor) finish(ctx context.Context, c call.Call, info *call.AudioInfo, reason string) error {
 	params := store.CallSetStatusParams{ID: c.ID, Status: call.StatusImported, Audio: info, Now: p.now()}
-	if info == nil {
+	if reason != "" {
 		params.Status = call.StatusRejected
 		params.RejectionReason = reason
 	}
@@ -96,7 +105,7 @@ func (p *Processor) finish(ctx context.Context, c call.Call, info *call.AudioInf
 	if err != nil {
 		return fmt.Errorf("set status of %s: %w", c.ID, err)
 	}
-	if info != nil {
+	if reason == "" {
 		p.log.InfoContext(ctx, "call imported", "call_id", c.ID, "codec", info.Codec, "duration_seconds", info.DurationSeconds)
 	} else {
 		p.log.InfoContext(ctx, "call rejected", "call_id", c.ID, "reason", reason)

@@ -18,8 +18,11 @@ type CampaignCreateParams struct {
 	OrgID           string
 	Name            string
 	Description     string
-	RequireMetadata bool
-	RetentionDays   int
+	RequireMetadata    bool
+	RetentionDays      int
+	MinDurationSeconds int
+	MaxDurationSeconds int
+	RequiredChannels   int
 }
 
 // CampaignUpdateParams changes the non-nil fields of campaign ID in OrgID.
@@ -28,8 +31,11 @@ type CampaignUpdateParams struct {
 	ID              string
 	Name            *string
 	Description     *string
-	RequireMetadata *bool
-	RetentionDays   *int
+	RequireMetadata    *bool
+	RetentionDays      *int
+	MinDurationSeconds *int
+	MaxDurationSeconds *int
+	RequiredChannels   *int
 }
 
 // CallCreateParams describes a new call; ID must be set (the blob is

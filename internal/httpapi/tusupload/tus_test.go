@@ -145,6 +145,7 @@ func TestResumeAfterCut(t *testing.T) {
 		if err != nil || off > 250_000 {
 			t.Fatalf("HEAD offset %q", h.Header.Get("Upload-Offset"))
 		}
+		t.Logf("attempt %d: resuming at %d", attempt, off)
 		last = c.patch(loc, off, data[off:])
 		if last.StatusCode != http.StatusConflict {
 			break

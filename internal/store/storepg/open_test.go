@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -64,8 +65,12 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := dbs[0].DB().QueryRowContext(t.Context(), "SELECT count(*) FROM schema_migrations").Scan(&count); err != nil {
 		t.Fatal(err)
 	}
-	if count != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", count)
+	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != len(files) {
+		t.Errorf("schema_migrations has %d rows, want %d (each migration once)", count, len(files))
 	}
 	var where string
 	if err := dbs[0].DB().QueryRowContext(t.Context(), "SELECT schemaname FROM pg_tables WHERE tablename = 'calls' AND schemaname = current_schema()").Scan(&where); err != nil || where != schema {

@@ -4,7 +4,8 @@ import "github.com/callimport/callimport/internal/store/storesql"
 
 const (
 	orgCols      = `id, name, created_at`
-	campaignCols = `id, org_id, name, description, require_metadata, retention_days, created_at, updated_at`
+	campaignCols = `id, org_id, name, description, require_metadata, retention_days, created_at, updated_at,
+		min_duration_seconds, max_duration_seconds, required_channels`
 	callCols     = `id, org_id, campaign_id, status, source, file_name, size_bytes, sha256, format,
 		blob_key, conversation_time, agent_email, external_id, metadata,
 		audio_format, audio_codec, duration_seconds, sample_rate_hz, channels,
@@ -33,7 +34,7 @@ func newQueries() *storesql.Queries {
 		OrgList:      `SELECT ` + orgCols + ` FROM orgs ORDER BY name, id`,
 
 		CampaignInsert: `INSERT INTO campaigns (` + campaignCols + `)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
 		CampaignGet:  `SELECT ` + campaignCols + ` FROM campaigns WHERE org_id = $1 AND id = $2`,
 		CampaignList: `SELECT ` + campaignCols + ` FROM campaigns WHERE org_id = $1 ORDER BY name, id`,
 		CampaignUpdate: `UPDATE campaigns SET
@@ -41,8 +42,11 @@ func newQueries() *storesql.Queries {
 				description = COALESCE($2, description),
 				require_metadata = COALESCE($3, require_metadata),
 				retention_days = COALESCE($4, retention_days),
-				updated_at = $5
-			WHERE org_id = $6 AND id = $7
+				min_duration_seconds = COALESCE($5, min_duration_seconds),
+				max_duration_seconds = COALESCE($6, max_duration_seconds),
+				required_channels = COALESCE($7, required_channels),
+				updated_at = $8
+			WHERE org_id = $9 AND id = $10
 			RETURNING ` + campaignCols,
 
 		CallInsert: `INSERT INTO calls (id, org_id, campaign_id, status, source, file_name,

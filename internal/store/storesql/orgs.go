@@ -50,13 +50,15 @@ func (q *queries) CampaignCreate(ctx context.Context, p store.CampaignCreatePara
 	c := call.Campaign{
 		ID: p.ID, OrgID: p.OrgID, Name: p.Name, Description: p.Description,
 		RequireMetadata: p.RequireMetadata, RetentionDays: p.RetentionDays,
-		CreatedAt: t, UpdatedAt: t,
+		MinDurationSeconds: p.MinDurationSeconds, MaxDurationSeconds: p.MaxDurationSeconds,
+		RequiredChannels: p.RequiredChannels, CreatedAt: t, UpdatedAt: t,
 	}
 	if c.ID == "" {
 		c.ID = call.NewID()
 	}
 	err := q.insert(ctx, q.q.CampaignInsert, "create campaign "+c.ID,
-		c.ID, c.OrgID, c.Name, c.Description, c.RequireMetadata, c.RetentionDays, q.time(t), q.time(t))
+		c.ID, c.OrgID, c.Name, c.Description, c.RequireMetadata, c.RetentionDays, q.time(t), q.time(t),
+		c.MinDurationSeconds, c.MaxDurationSeconds, c.RequiredChannels)
 	if err != nil {
 		return call.Campaign{}, err
 	}
@@ -90,11 +92,20 @@ func (q *queries) CampaignUpdate(ctx context.Context, p store.CampaignUpdatePara
 		days = *p.RetentionDays
 	}
 	c, err := scanCampaign(q.ex.QueryRowContext(ctx, q.q.CampaignUpdate,
-		strPtr(p.Name), strPtr(p.Description), req, days, q.time(now()), p.OrgID, p.ID))
+		strPtr(p.Name), strPtr(p.Description), req, days, intPtr(p.MinDurationSeconds), intPtr(p.MaxDurationSeconds),
+		intPtr(p.RequiredChannels), q.time(now()), p.OrgID, p.ID))
 	if err != nil {
 		return call.Campaign{}, q.fail(err, "update campaign %s", p.ID)
 	}
 	return c, nil
+}
+
+// intPtr returns *n, or nil for NULL.
+func intPtr(n *int) any {
+	if n == nil {
+		return nil
+	}
+	return *n
 }
 
 // strPtr returns *s, or nil for NULL.

@@ -118,7 +118,7 @@ func scanOrg(r scanner) (call.Org, error) {
 func scanCampaign(r scanner) (call.Campaign, error) {
 	var c call.Campaign
 	err := r.Scan(&c.ID, &c.OrgID, &c.Name, &c.Description, &c.RequireMetadata, &c.RetentionDays,
-		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.MinDurationSeconds, &c.MaxDurationSeconds, &c.RequiredChannels)
 	return c, err
 }
 

@@ -4,7 +4,8 @@ import "github.com/callimport/callimport/internal/store/storesql"
 
 const (
 	orgCols      = `id, name, created_at`
-	campaignCols = `id, org_id, name, description, require_metadata, retention_days, created_at, updated_at`
+	campaignCols = `id, org_id, name, description, require_metadata, retention_days, created_at, updated_at,
+		min_duration_seconds, max_duration_seconds, required_channels`
 	callCols     = `id, org_id, campaign_id, status, source, file_name, size_bytes, sha256, format,
 		blob_key, conversation_time, agent_email, external_id, metadata,
 		audio_format, audio_codec, duration_seconds, sample_rate_hz, channels,
@@ -33,7 +34,7 @@ func newQueries() *storesql.Queries {
 		OrgList:      `SELECT ` + orgCols + ` FROM orgs ORDER BY name, id`,
 
 		CampaignInsert: `INSERT INTO campaigns (` + campaignCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		CampaignGet:  `SELECT ` + campaignCols + ` FROM campaigns WHERE org_id = ? AND id = ?`,
 		CampaignList: `SELECT ` + campaignCols + ` FROM campaigns WHERE org_id = ? ORDER BY name, id`,
 		CampaignUpdate: `UPDATE campaigns SET
@@ -41,6 +42,9 @@ func newQueries() *storesql.Queries {
 			description = COALESCE(?, description),
 			require_metadata = COALESCE(?, require_metadata),
 			retention_days = COALESCE(?, retention_days),
+			min_duration_seconds = COALESCE(?, min_duration_seconds),
+			max_duration_seconds = COALESCE(?, max_duration_seconds),
+			required_channels = COALESCE(?, required_channels),
 			updated_at = ?
 		WHERE org_id = ? AND id = ?
 		RETURNING ` + campaignCols,
