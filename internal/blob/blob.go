@@ -22,11 +22,11 @@
 //
 //   - Keys are built from our own ids only (CallKey); every method rejects a
 //     key whose segments are not [A-Za-z0-9_-]{1,128} with ErrInvalidKey.
-//   - An S3 writer holds up to about 16 MiB plus 3 × 8 MiB of part buffers
-//     while streaming; a file writer holds 1 MiB.
-//   - On S3, an aborted multipart upload is cleaned up by Abort; a crash
-//     mid-upload leaves an incomplete multipart upload that only a bucket
-//     lifecycle rule (AbortIncompleteMultipartUpload) removes.
+//   - An S3 writer holds up to about 4 × 8 MiB of part buffers while
+//     streaming (parts of 8 MiB, 2 uploaded at once); a file writer 64 KiB.
+//   - On S3, a failed, aborted or canceled upload is aborted on the server;
+//     a crash mid-upload leaves an incomplete multipart upload that only a
+//     bucket lifecycle rule (AbortIncompleteMultipartUpload) removes.
 package blob
 
 import (
@@ -41,6 +41,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	gcaws "gocloud.dev/aws"
 	gcblob "gocloud.dev/blob"
@@ -63,8 +64,9 @@ type Bucket struct {
 	b *gcblob.Bucket
 	// file is set for file:// buckets, whose writes we make durable ourselves.
 	file *fileStore
-	// s3 and s3Bucket are set for s3:// buckets.
+	// s3, tm and s3Bucket are set for s3:// buckets; writes go through tm.
 	s3       *s3.Client
+	tm       *transfermanager.Client
 	s3Bucket string
 }
 
@@ -130,7 +132,8 @@ func openFile(u *url.URL) (*Bucket, error) {
 // openS3 opens an s3:// URL as s3blob's URL opener does, less its
 // encryption and acceleration parameters, but with a client of our own: it
 // keeps the SDK from logging a warning on every download of a multipart
-// object, and serves the clean-up of aborted uploads.
+// object, and serves our writer (see s3Writer), which uses the SDK's
+// transfer manager directly to control how uploads end.
 func openS3(ctx context.Context, u *url.URL) (*Bucket, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("open bucket %s: missing bucket name", redact(u))
@@ -158,14 +161,20 @@ func openS3(ctx context.Context, u *url.URL) (*Bucket, error) {
 		return nil, fmt.Errorf("open bucket %s: %w", redact(u), err)
 	}
 	client := s3.NewFromConfig(cfg, opts...)
-	b, err := s3blob.OpenBucket(ctx, client, u.Host, &s3blob.Options{
-		// The transfer manager does not take this from the client.
-		RequestChecksumCalculation: cfg.RequestChecksumCalculation,
-	})
+	b, err := s3blob.OpenBucket(ctx, client, u.Host, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", redact(u), err)
 	}
-	return &Bucket{b: b, s3: client, s3Bucket: u.Host}, nil
+	tm := transfermanager.New(client, func(o *transfermanager.Options) {
+		o.PartSizeBytes = s3PartSize
+		o.MultipartUploadThreshold = s3PartSize
+		o.Concurrency = s3Concurrency
+		// The transfer manager does not take this from the client.
+		o.RequestChecksumCalculation = cfg.RequestChecksumCalculation
+		// Abort a failed multipart upload under a fresh context.
+		o.FailTimeout = cleanupTimeout
+	})
+	return &Bucket{b: b, s3: client, tm: tm, s3Bucket: u.Host}, nil
 }
 
 // redact drops the query of an S3 URL from error messages; it holds no

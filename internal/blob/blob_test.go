@@ -98,7 +98,7 @@ func put(t *testing.T, b *blob.Bucket, key string, data []byte) {
 	if err != nil {
 		t.Fatalf("NewWriter(%s): %v", key, err)
 	}
-	defer w.Abort()
+	defer func() { _ = w.Abort() }()
 	// Small uneven chunks, as a network body arrives.
 	for rest := data; len(rest) > 0; {
 		n := min(len(rest), 7001)
@@ -118,7 +118,7 @@ func get(t *testing.T, b *blob.Bucket, key string, off, n int64) ([]byte, int64)
 	if err != nil {
 		t.Fatalf("NewRangeReader(%s, %d, %d): %v", key, off, n, err)
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	got, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatalf("read %s: %v", key, err)
@@ -367,6 +367,27 @@ func TestOpenErrors(t *testing.T) {
 		if b, err := blob.Open(t.Context(), u); err == nil {
 			_ = b.Close()
 			t.Errorf("Open(%q) succeeded, want an error", u)
+		}
+	}
+}
+
+// TestS3WriteFailure checks that a failing upload (here: no such bucket)
+// neither blocks Write nor reports success.
+func TestS3WriteFailure(t *testing.T) {
+	t.Parallel()
+	u := s3URL(t)
+	b := openBucket(t, "s3://no-such-bucket"+u[len("s3://"+s3Bucket):])
+	for _, size := range []int{10, 20 << 20} {
+		w, err := b.NewWriter(t.Context(), newKey(call.NewID()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var werr error
+		for rest := size; rest > 0 && werr == nil; rest -= 1 << 20 {
+			_, werr = w.Write(make([]byte, min(rest, 1<<20)))
+		}
+		if err := w.Close(); err == nil {
+			t.Errorf("%d bytes: Close succeeded without a bucket (Write: %v)", size, werr)
 		}
 	}
 }

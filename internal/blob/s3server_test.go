@@ -75,7 +75,9 @@ func (s *s3Server) start(bin string) error {
 		return err
 	}
 	s.dir = dir
-	port, err := freePort()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	port, err := freePort(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,8 +94,6 @@ func (s *s3Server) start(bin string) error {
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	for {
 		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 		if err == nil {
@@ -137,11 +137,16 @@ func (s *s3Server) stop() {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freePort returns a port that was free a moment ago (versitygw takes an
+// address, not a listener).
+func freePort(ctx context.Context) (int, error) {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, errors.Join(fmt.Errorf("listener address %v is not TCP", l.Addr()), l.Close())
+	}
+	return addr.Port, l.Close()
 }

@@ -59,11 +59,11 @@ func heapPeak(f func()) uint64 {
 }
 
 // TestStreamMemory writes 64 MiB through NewWriter and checks that the heap
-// stays bounded: about 1 MiB for a file bucket; for S3, the SDK's 16 MiB
-// first chunk plus three 8 MiB parts, and no more for 64 MiB than for 24 MiB.
+// stays bounded: under 4 MiB for a file bucket; for S3, about four 8 MiB
+// part buffers, and no more for 64 MiB than for 24 MiB.
 // Not parallel: it measures the process heap, so no other test may run
 // meanwhile.
-func TestStreamMemory(t *testing.T) { //nolint:paralleltest // measures the heap
+func TestStreamMemory(t *testing.T) {
 	// A low GC target keeps garbage from hiding what is really retained.
 	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	t.Run("file", func(t *testing.T) {
@@ -76,8 +76,12 @@ func TestStreamMemory(t *testing.T) { //nolint:paralleltest // measures the heap
 		b, _ := s3Backend.open(t)
 		small := streamPeak(t, b, 24<<20)
 		big := streamPeak(t, b, 64<<20)
-		if big > 48<<20 || big > small+8<<20 {
-			t.Errorf("heap grew by %.1f MiB for 64 MiB and %.1f MiB for 24 MiB, want at most 48 MiB and no growth with size", mib(big), mib(small))
+		limit := uint64(44 << 20)
+		if raceEnabled {
+			limit = 80 << 20
+		}
+		if big > limit || big > small+8<<20 {
+			t.Errorf("heap grew by %.1f MiB for 64 MiB and %.1f MiB for 24 MiB, want at most %.0f MiB and no growth with size", mib(big), mib(small), mib(limit))
 		}
 	})
 }
@@ -95,7 +99,7 @@ func streamPeak(t *testing.T, b *blob.Bucket, size int64) uint64 {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer w.Abort()
+		defer func() { _ = w.Abort() }()
 		buf := make([]byte, 64<<10)
 		if _, err := io.CopyBuffer(w, io.TeeReader(io.LimitReader(&pattern{}, size), src), buf); err != nil {
 			t.Fatal(err)
@@ -110,7 +114,7 @@ func streamPeak(t *testing.T, b *blob.Bucket, size int64) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	dst := sha256.New()
 	n, err := io.Copy(dst, r)
 	if err != nil {

@@ -4,21 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	gcblob "gocloud.dev/blob"
 )
 
 const (
-	// s3PartSize is the part size of S3 multipart uploads (S3's minimum is 5 MiB).
+	// s3PartSize is the part size of S3 multipart uploads (S3's minimum is
+	// 5 MiB), and the size from which an upload is multipart.
 	s3PartSize = 8 << 20
 	// s3Concurrency is the number of parts uploaded at once by one writer.
 	s3Concurrency = 2
-	// cleanupTimeout bounds the clean-up of an aborted S3 upload.
+	// cleanupTimeout bounds the clean-up of a failed S3 upload.
 	cleanupTimeout = 30 * time.Second
+	// abortGrace is how long an aborted or canceled upload may take to
+	// abort cleanly before its requests are cut.
+	abortGrace = 30 * time.Second
 )
+
+// errAborted fails the upload of an aborted Writer.
+var errAborted = errors.New("write aborted")
 
 // Writer streams one object into the bucket. Nothing is visible under the key
 // until Close returns nil; after Abort, a failed Close or cancellation of the
@@ -58,19 +66,7 @@ func (b *Bucket) NewWriter(ctx context.Context, key string) (*Writer, error) {
 		}
 		return &Writer{key: key, impl: fw}, nil
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	w, err := b.b.NewWriter(wctx, key, &gcblob.WriterOptions{
-		// Setting the type opens the upload at once instead of buffering
-		// 512 bytes to sniff it; we never serve it as-is anyway.
-		ContentType:    "application/octet-stream",
-		BufferSize:     s3PartSize,
-		MaxConcurrency: s3Concurrency,
-	})
-	if err != nil {
-		cancel()
-		return nil, wrapErr("write blob", key, err)
-	}
-	return &Writer{key: key, impl: &s3Writer{b: b, ctx: ctx, key: key, w: w, cancel: cancel}}, nil
+	return &Writer{key: key, impl: b.newS3Writer(ctx, key)}, nil
 }
 
 // Write appends p to the object. An error means the write failed; the caller
@@ -117,36 +113,101 @@ func (w *Writer) Abort() error {
 	return nil
 }
 
+// s3Writer streams through a pipe into the SDK's transfer manager, which
+// sends a single PUT below s3PartSize and a multipart upload above it.
+//
+// The upload runs under a context that the caller's cancellation does not
+// cut: cancellation (or Abort) fails the pipe instead, so the SDK aborts
+// the multipart upload cleanly; cutting its requests mid-flight could leave
+// an upload that the server creates after we looked for it. Requests are
+// cut only if the clean abort takes longer than abortGrace.
 type s3Writer struct {
 	b      *Bucket
-	ctx    context.Context // the caller's, kept for clean-up
+	ctx    context.Context // the caller's
 	key    string
-	w      *gcblob.Writer
-	cancel context.CancelFunc
+	pw     *io.PipeWriter
+	cancel context.CancelFunc // cuts the upload's requests
+	stop   func() bool        // unregisters the caller-cancellation hook
+	done   chan struct{}
+	err    error // set before done is closed
 }
 
-func (w *s3Writer) Write(p []byte) (int, error) { return w.w.Write(p) }
+func (b *Bucket) newS3Writer(ctx context.Context, key string) *s3Writer {
+	pr, pw := io.Pipe()
+	uctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w := &s3Writer{b: b, ctx: ctx, key: key, pw: pw, cancel: cancel, done: make(chan struct{})}
+	w.stop = context.AfterFunc(ctx, func() { pw.CloseWithError(context.Cause(ctx)) })
+	go func() {
+		defer close(w.done)
+		_, err := b.tm.UploadObject(uctx, &transfermanager.UploadObjectInput{
+			Bucket:      aws.String(b.s3Bucket),
+			Key:         aws.String(key),
+			Body:        pr,
+			ContentType: aws.String("application/octet-stream"),
+		})
+		if err != nil {
+			w.err = err
+			pr.CloseWithError(err) // unblocks a Write waiting for the SDK
+		}
+	}()
+	return w
+}
+
+func (w *s3Writer) Write(p []byte) (int, error) { return w.pw.Write(p) }
 
 func (w *s3Writer) commit() error {
-	defer w.cancel()
-	err := w.w.Close()
-	if err != nil && w.ctx.Err() != nil {
-		// A cancelled multipart upload may be left open on the server.
-		err = errors.Join(err, w.cleanup())
+	if err := w.ctx.Err(); err != nil {
+		// Canceled before Close: the hook may not have run yet.
+		w.pw.CloseWithError(context.Cause(w.ctx))
+	} else {
+		_ = w.pw.Close() // end of data: the upload completes
+	}
+	return w.finish()
+}
+
+func (w *s3Writer) abort() error {
+	w.pw.CloseWithError(errAborted)
+	err := w.finish()
+	if errors.Is(err, errAborted) {
+		return nil
 	}
 	return err
 }
 
-// abort cancels the upload; gocloud then fails it instead of completing it.
-func (w *s3Writer) abort() error {
-	w.cancel()
-	_ = w.w.Close() // returns the cancellation
-	return w.cleanup()
+// finish waits for the upload and returns its error; after a failure it
+// removes what the upload may have left on the server.
+func (w *s3Writer) finish() error {
+	defer w.cancel()
+	defer w.stop()
+	select {
+	case <-w.done:
+	case <-w.ctx.Done():
+		// The hook has failed the pipe; give the SDK time to abort.
+		w.waitGrace()
+	}
+	if w.err == nil {
+		return nil
+	}
+	if cerr := w.cleanup(); cerr != nil {
+		return errors.Join(w.err, cerr)
+	}
+	return w.err
 }
 
-// cleanup aborts multipart uploads left open for the key: the SDK aborts
-// them with the (already cancelled) upload context, which fails. Keys are
-// unique per call, so no other writer's upload is affected.
+func (w *s3Writer) waitGrace() {
+	t := time.NewTimer(abortGrace)
+	defer t.Stop()
+	select {
+	case <-w.done:
+	case <-t.C:
+		w.cancel()
+		<-w.done
+	}
+}
+
+// cleanup aborts multipart uploads still open for the key: the SDK aborts
+// its own, but not one whose creation was cut short by the grace timeout.
+// Keys are unique per call, so no other writer's upload is affected.
 func (w *s3Writer) cleanup() error {
 	client := w.b.s3
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), cleanupTimeout)
