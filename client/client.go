@@ -119,11 +119,12 @@ type Campaign struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 }
 
-// do sends a request and decodes a JSON answer into out (if not nil).
-func (c *Client) do(ctx context.Context, method, path string, body io.Reader, contentType string, out any) (*http.Response, error) {
+// do sends a request, decodes a JSON answer into out (if not nil) and
+// returns the status code.
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, contentType string, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return nil, fmt.Errorf("new request: %w", err)
+		return 0, fmt.Errorf("new request: %w", err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -133,18 +134,18 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, co
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		return resp, decodeError(resp)
+		return resp.StatusCode, decodeError(resp)
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return resp, fmt.Errorf("decode %s %s: %w", method, path, err)
+			return resp.StatusCode, fmt.Errorf("decode %s %s: %w", method, path, err)
 		}
 	}
-	return resp, nil
+	return resp.StatusCode, nil
 }
 
 func decodeError(resp *http.Response) error {

@@ -40,12 +40,12 @@ func (c *Client) UploadCall(ctx context.Context, u Upload) (*UploadResult, error
 		pw.CloseWithError(writeForm(mw, u))
 	}()
 	var out UploadResult
-	resp, err := c.do(ctx, http.MethodPost, "/v1/calls/audio", pr, mw.FormDataContentType(), &out.Call)
+	status, err := c.do(ctx, http.MethodPost, "/v1/calls/audio", pr, mw.FormDataContentType(), &out.Call)
 	_ = pr.Close()
 	if err != nil {
 		return nil, err
 	}
-	out.Created = resp.StatusCode == http.StatusCreated
+	out.Created = status == http.StatusCreated
 	return &out, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"net/http"
@@ -29,7 +30,7 @@ func admin(t *testing.T, dataDir, stdin string, out any, args ...string) {
 	t.Helper()
 	all := append([]string{"admin"}, args...)
 	all = append(all, "--data-dir", dataDir, "--json")
-	cmd := exec.Command(bin.get(t), all...)
+	cmd := exec.CommandContext(t.Context(), bin.get(t), all...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -89,9 +90,9 @@ func TestAdminWhileServing(t *testing.T) {
 	}
 
 	// Mistakes are named and exit with 2.
-	cmd := exec.Command(bin.get(t), "admin", "user", "create", "--data-dir", dir, "--org", "Acme", "--email", "not-an-email")
+	cmd := exec.CommandContext(t.Context(), bin.get(t), "admin", "user", "create", "--data-dir", dir, "--org", "Acme", "--email", "not-an-email")
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "email") {
+	if ee, ok := errors.AsType[*exec.ExitError](err); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "email") {
 		t.Errorf("bad e-mail: %v %s", err, out)
 	}
 }
@@ -120,9 +121,13 @@ func TestTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Plain HTTP on the TLS port is refused.
-	resp, err := http.Get(strings.Replace(p.URL, "https://", "http://", 1) + "/healthz")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, strings.Replace(p.URL, "https://", "http://", 1)+"/healthz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			t.Error("plain HTTP answered 200 on the TLS port")
 		}

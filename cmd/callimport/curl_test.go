@@ -29,7 +29,7 @@ func TestDocumentedCurl(t *testing.T) {
 	wav := fixture(t, "wav/pcm_s16le_8k_mono.wav")
 
 	// The documented command, with its placeholders filled in.
-	cmd := exec.Command(curl, "-sS", "-i", "-X", "POST", p.URL+"/calls/audio",
+	cmd := exec.CommandContext(t.Context(), curl, "-sS", "-i", "-X", "POST", p.URL+"/calls/audio",
 		"-H", "x-api-key: "+p.APIKey,
 		"-F", "file=@"+wav,
 		"-F", "campaign_id="+p.Camp,
@@ -93,7 +93,7 @@ func TestDocumentedCurl(t *testing.T) {
 	}
 
 	// Sending it again is a duplicate: 200 with the same call.
-	out, err = exec.Command(curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", p.URL+"/calls/audio",
+	out, err = exec.CommandContext(t.Context(), curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", p.URL+"/calls/audio",
 		"-H", "x-api-key: "+p.APIKey, "-F", "file=@"+wav, "-F", "campaign_id="+p.Camp).CombinedOutput()
 	if err != nil || string(out) != "200" {
 		t.Errorf("second send: %s %v", out, err)

@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,9 +30,9 @@ func (b *builtBinary) get(t *testing.T) string {
 			return
 		}
 		b.path = filepath.Join(dir, "callimport")
-		out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput() //nolint:noctx // built once for every test
 		if err != nil {
-			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if b.err != nil {
@@ -73,7 +72,7 @@ func startServe(t *testing.T, dataDir string, args ...string) *proc {
 		t.Fatal(err)
 	}
 	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"}, args...)
-	cmd := exec.Command(path, all...)
+	cmd := exec.Command(path, all...) //nolint:noctx // the process outlives the call: it is killed by the test explicitly
 	cmd.Env = append(os.Environ(), "CALLIMPORT_ADMIN_PASSWORD=correct-horse-battery")
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
@@ -159,14 +158,4 @@ func fixture(t *testing.T, rel string) string {
 	}
 	abs, _ := filepath.Abs(p)
 	return abs
-}
-
-func copyTo(dst io.Writer, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(dst, f)
-	return err
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +55,3 @@ func openBucket(ctx context.Context, cfg config.Storage) (*blob.Bucket, error) {
 	}
 	return b, nil
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -137,17 +137,6 @@ type psFFprobeResult struct {
 	duration   float64 // NaN when ffprobe gives none
 }
 
-func psFFprobe(t testing.TB, path string) psFFprobeResult {
-	t.Helper()
-	fp := testenv.Tool(t, "ffprobe")
-	out, err := exec.CommandContext(t.Context(), fp, "-v", "error", "-print_format", "json",
-		"-show_format", "-show_streams", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", path, err)
-	}
-	return psParseFFprobe(t, out)
-}
-
 // psParseFFprobe reads ffprobe's JSON (-show_format -show_streams): the
 // first audio stream, and its duration (the format's when the stream has
 // none, as for Ogg and WebM).

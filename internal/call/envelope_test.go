@@ -1,6 +1,7 @@
 package call
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestParseEnvelope(t *testing.T) {
 				}
 				return
 			}
-			e, ok := err.(*Error)
+			e, ok := errors.AsType[*Error](err)
 			if !ok || e.Code != CodeInvalid {
 				t.Fatalf("want *Error invalid, got %v", err)
 			}

@@ -93,7 +93,7 @@ func (s *Storage) Resolve() error {
 
 // Validate fills defaults and checks s.
 func (s *Serve) Validate() error {
-	if err := s.Storage.Resolve(); err != nil {
+	if err := s.Resolve(); err != nil {
 		return err
 	}
 	if (s.TLSCert == "") != (s.TLSKey == "") {

@@ -167,7 +167,7 @@ func TestTransport(t *testing.T) {
 	for _, ex := range exchanges() {
 		t.Run(ex.name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				h := w.Header()
 				h.Set("X-Request-Id", "r1")
 				for k, v := range ex.header {
