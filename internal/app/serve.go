@@ -64,7 +64,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	proc.Observe = s.observeFinal
 	cleaner := ingest.NewOrphanCleaner(st, bucket, cfg.OrphanAge, log)
 	s.Queue, err = jobs.New(ctx, st.DB(), st.Dialect(), jobs.Config{Logger: log, Workers: cfg.Workers, OrphanInterval: cfg.OrphanInterval,
-			JobTimeout: cfg.JobTimeout, SoleWorker: sqlite},
+		JobTimeout: cfg.JobTimeout, SoleWorker: sqlite},
 		jobs.Handlers{Calls: proc, Orphans: cleaner})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("job queue: %w", err), s.Close())
