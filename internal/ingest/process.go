@@ -13,6 +13,10 @@ import (
 	"github.com/callimport/callimport/internal/store"
 )
 
+// processingMarkSize is the size from which a call is marked processing
+// while it is probed.
+const processingMarkSize = 16 << 20
+
 // Processor probes received calls and moves them to imported or rejected.
 // The job queue calls it; it implements jobs.CallProcessor.
 type Processor struct {
@@ -47,7 +51,9 @@ func (p *Processor) ProcessCall(ctx context.Context, id string) error {
 	if c.Status == call.StatusImported || c.Status == call.StatusRejected {
 		return nil
 	}
-	if c.Status == call.StatusReceived {
+	// Small recordings are described in milliseconds: marking them
+	// processing would cost a commit for a state nobody could see.
+	if c.Status == call.StatusReceived && c.SizeBytes >= processingMarkSize {
 		if _, err := p.store.CallSetStatus(ctx, store.CallSetStatusParams{ID: id, Status: call.StatusProcessing, Now: p.now()}); err != nil {
 			return fmt.Errorf("mark processing %s: %w", id, err)
 		}

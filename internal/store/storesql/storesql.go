@@ -67,12 +67,14 @@ type queries struct {
 // Store is a store.Store on a *sql.DB. Backends embed it.
 type Store struct {
 	queries
+	// reader, when set, is the read pool of NewWithReader.
+	reader *sql.DB
 }
 
 // New returns a Store running d's queries on db. The schema must already be
 // migrated (see Migrate).
 func New(db *sql.DB, d *Dialect) *Store {
-	return &Store{queries{ex: db, db: db, d: d, q: d.Queries}}
+	return &Store{queries: queries{ex: db, db: db, d: d, q: d.Queries}}
 }
 
 var (
@@ -96,6 +98,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.reader != nil {
+		if err := s.reader.Close(); err != nil {
+			return fmt.Errorf("close %s readers: %w", s.d.Name, err)
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", s.d.Name, err)
 	}

@@ -146,7 +146,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", cfg.Path, err)
 	}
-	return &DB{storesql.New(db, d)}, nil
+	reader, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite readers %s: %w", cfg.Path, err)
+	}
+	reader.SetMaxOpenConns(4)
+	reader.SetMaxIdleConns(4)
+	return &DB{storesql.NewWithReader(db, reader, d)}, nil
 }
 
 // Close runs PRAGMA optimize, which keeps the query planner's statistics
