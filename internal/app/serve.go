@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/config"
 	"github.com/callimport/callimport/internal/httpapi"
+	"github.com/callimport/callimport/internal/httpapi/tusupload"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/jobs"
 	"github.com/callimport/callimport/internal/store"
@@ -37,6 +39,7 @@ type Server struct {
 	Auth    *auth.Service
 	Metrics *telemetry.Metrics
 	Handler http.Handler
+	Uploads *tusupload.Handler
 	unlock  func() error
 }
 
@@ -73,9 +76,14 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log,
 		Observe: s.observeIngest})
 	s.Auth = auth.New(st, auth.Config{TokenTTL: cfg.TokenTTL})
+	s.Uploads, err = tusupload.New(tusupload.Config{Ingest: s.Ingest, Campaigns: st,
+		Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("resumable uploads: %w", err), s.Close())
+	}
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Ready: s.ready,
+		Uploads: s.Uploads, Ready: s.ready,
 	})
 	return s, nil
 }
@@ -111,6 +119,9 @@ func (s *Server) ready(ctx context.Context) error {
 // Close releases the stores.
 func (s *Server) Close() error {
 	var errs []error
+	if s.Uploads != nil {
+		errs = append(errs, s.Uploads.Close())
+	}
 	if s.Bucket != nil {
 		errs = append(errs, s.Bucket.Close())
 	}
@@ -151,6 +162,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		}
 		return nil
 	})
+	g.Go(func() error { return s.Uploads.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())

@@ -1,5 +1,8 @@
 // Package blob stores call recordings in a bucket: a local directory or an
-// S3-compatible object store, both through gocloud.dev/blob.
+// S3-compatible object store. Reads, lists and deletes go through
+// gocloud.dev/blob (fileblob, s3blob); writes go through a durable file
+// writer of our own and the AWS SDK's transfer manager, which control how a
+// write ends (see Writer).
 //
 // # Configuration
 //
@@ -7,9 +10,10 @@
 //
 //   - file:///abs/path — a directory, created (mode 0750) if missing.
 //     Writes go to a temporary file in /abs/path/.tmp, are fsynced, renamed
-//     into place and the directory is fsynced, so an acknowledged object
-//     survives a crash. No metadata sidecar files are written. Temporary files
-//     older than 24 hours (left by a crash) are removed by Open.
+//     into place and the directory (and any parent just created) is
+//     fsynced, so an acknowledged object survives a crash. No metadata
+//     sidecar files are written. Temporary files older than 24 hours (left
+//     by a crash) are removed by Open, or earlier by RemoveStaleTemps.
 //   - s3://bucket?endpoint=http://127.0.0.1:9000&region=us-east-1&use_path_style=true
 //     — an S3 bucket (AWS SDK v2). Credentials come from the standard AWS
 //     environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, …).

@@ -146,18 +146,26 @@ func (w *fileWriter) commit() error {
 		return nil
 	}
 	// The new name must be durable too: fsync its directory, and make sure
-	// the directories leading to it are durable (see durableDir).
-	if err := w.fs.syncDir(dir); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
+	// the directories leading to it are durable (see durableDir). If that
+	// fails, the object must not stay visible: Close reports a failure.
+	err = w.fs.syncDir(dir)
+	if err != nil {
+		err = fmt.Errorf("sync dir %s: %w", dir, err)
+	} else {
+		err = w.fs.durableDir(dir)
 	}
-	return w.fs.durableDir(dir)
+	if err != nil {
+		_ = w.fs.root.Remove(w.key)
+	}
+	return err
 }
 
 // durableDir makes sure that dir's entry, and those of its parents, are on
 // disk: a directory just created (by this writer, or by a concurrent one
 // whose own fsyncs have not finished yet) is lost in a crash unless its
-// parent is fsynced. Directories done once are remembered, so the usual
-// cost is nothing beyond the fsync of the object's own directory.
+// parent is fsynced. Directories done once are remembered (we never remove
+// directories), so the usual cost is nothing beyond the fsync of the
+// object's own directory.
 func (fs *fileStore) durableDir(dir string) error {
 	for d := dir; d != "."; d = path.Dir(d) {
 		if _, ok := fs.durable.Load(d); ok {

@@ -54,7 +54,9 @@ type writerImpl interface {
 }
 
 // NewWriter starts writing key, replacing any object already there when Close
-// succeeds. It returns an error wrapping ErrInvalidKey for a bad key.
+// succeeds. It returns an error wrapping ErrInvalidKey for a bad key. The
+// caller must end the Writer with Close or Abort (an S3 writer holds a
+// goroutine and buffers until then).
 func (b *Bucket) NewWriter(ctx context.Context, key string) (*Writer, error) {
 	if err := ValidateKey(key); err != nil {
 		return nil, fmt.Errorf("write blob: %w", err)

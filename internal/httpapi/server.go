@@ -17,6 +17,7 @@ import (
 
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
+	"github.com/callimport/callimport/internal/httpapi/tusupload"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
 	"github.com/callimport/callimport/internal/telemetry"
@@ -31,6 +32,8 @@ type Config struct {
 	Bucket  *blob.Bucket
 	Logger  *slog.Logger
 	Metrics *telemetry.Metrics
+	// Uploads serves resumable uploads under /v1/uploads/ (nil: none).
+	Uploads *tusupload.Handler
 	// Ready reports whether dependencies answer (for /readyz).
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.
@@ -78,6 +81,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/calls/{id}", s.authed(read, s.getCall))
 	s.handle("GET /v1/calls/{id}/audio", s.authed(read, s.getCallAudio))
 	s.handle("DELETE /v1/calls/{id}", s.authed(write, s.deleteCall))
+	s.mountUploads(s.cfg.Uploads)
 
 	s.handle("POST /v1/campaigns", s.authed(admin, s.createCampaign))
 	s.handle("GET /v1/campaigns", s.authed(read, s.listCampaigns))

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -25,6 +26,8 @@ type reqState struct {
 	// expires is when the upload expires (Upload-Expires), if known.
 	expires time.Time
 	rc      *http.ResponseController
+	// rel is set while the request holds an upload's lock through tusd.
+	rel *releaser
 }
 
 type stateKey struct{}
@@ -130,6 +133,11 @@ func (h *Handler) answerTusError(w *responseWriter, r *http.Request, st *reqStat
 		h.cfg.WriteError(out, r, call.Errorf(call.CodeConflict,
 			"Upload-Offset does not match the upload's offset; send HEAD to learn it"))
 	case http.StatusRequestEntityTooLarge:
+		if tusCode == "ERR_UPLOAD_SIZE_EXCEEDED" {
+			h.cfg.WriteError(out, r, &call.Error{Code: call.CodeTooLarge,
+				Message: "the request goes past the Upload-Length declared at creation"})
+			return
+		}
 		h.cfg.WriteError(out, r, tooLarge(h.cfg.MaxSize))
 	case http.StatusServiceUnavailable:
 		h.cfg.WriteError(out, r, &call.Error{Code: call.CodeUnavailable, Message: cmpMsg(msg, "try again later")})
@@ -183,14 +191,55 @@ type stateLock struct{ lock tusd.Lock }
 
 func (l stateLock) Unlock() error { return l.lock.Unlock() }
 
+// Lock takes the lock; while a tusd request holds it, another request
+// asking for it interrupts the holder through a releaser.
 func (l stateLock) Lock(ctx context.Context, requestRelease func()) error {
+	st := stateFrom(ctx)
+	if st != nil {
+		st.rel = &releaser{release: requestRelease}
+		requestRelease = st.rel.request
+	}
 	err := l.lock.Lock(ctx, requestRelease)
-	if err != nil {
-		if st := stateFrom(ctx); st != nil {
-			st.err = errBusy
-		}
+	if err != nil && st != nil {
+		st.err = errBusy
 	}
 	return err
+}
+
+// releaser passes a request to interrupt a lock holder (tusd's
+// requestRelease) on only once the holder is writing. tusd's interruption
+// reads, from another goroutine, the body reader that the holder sets up
+// just before WriteChunk, without synchronisation (a data race in tusd
+// v2.9.1); going through this mutex orders the two. A holder that is not
+// writing yet is interrupted when it starts; one that never writes (HEAD,
+// DELETE) finishes soon anyway.
+type releaser struct {
+	mu      sync.Mutex
+	writing bool
+	pending bool
+	release func()
+}
+
+// request is called by the goroutine that wants the lock.
+func (r *releaser) request() {
+	r.mu.Lock()
+	writing := r.writing
+	r.pending = !writing
+	r.mu.Unlock()
+	if writing {
+		r.release()
+	}
+}
+
+// startWriting is called by the holder when WriteChunk starts.
+func (r *releaser) startWriting() {
+	r.mu.Lock()
+	r.writing = true
+	pending := r.pending
+	r.mu.Unlock()
+	if pending {
+		r.release()
+	}
 }
 
 // problem is an RFC 9457 body, as the API writes it.

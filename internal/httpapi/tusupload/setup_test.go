@@ -77,6 +77,7 @@ type env struct {
 	Store   store.Store
 	Dir     string
 	Enq     *enqueuer
+	Ingest  *ingest.Service
 	Clock   *clock
 	A, B    tenant
 }
@@ -85,7 +86,7 @@ type options struct {
 	maxSize int64
 }
 
-func setup(t *testing.T, opts options) *env {
+func setup(t testing.TB, opts options) *env {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -97,8 +98,8 @@ func setup(t *testing.T, opts options) *env {
 	t.Cleanup(func() { _ = bucket.Close() })
 	e := &env{Store: st, Dir: filepath.Join(dir, "uploads"), Enq: &enqueuer{},
 		Clock: &clock{t: time.Now()}}
-	svc := ingest.New(st, bucket, e.Enq, ingest.Config{MaxFileSize: opts.maxSize})
-	e.Handler, err = tusupload.New(tusupload.Config{Ingest: svc, Campaigns: st, Dir: e.Dir,
+	e.Ingest = ingest.New(st, bucket, e.Enq, ingest.Config{MaxFileSize: opts.maxSize})
+	e.Handler, err = tusupload.New(tusupload.Config{Ingest: e.Ingest, Campaigns: st, Dir: e.Dir,
 		Now: e.Clock.Now, LockTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func setup(t *testing.T, opts options) *env {
 	return e
 }
 
-func newTenant(t *testing.T, st store.Store, name string) tenant {
+func newTenant(t testing.TB, st store.Store, name string) tenant {
 	t.Helper()
 	org, err := st.OrgCreate(t.Context(), store.OrgCreateParams{Name: "Org " + name})
 	if err != nil {
@@ -158,12 +159,12 @@ func (e *env) staged(t *testing.T) []string {
 
 // client is a hand-written tus 1.0 client.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
 
-func (e *env) client(t *testing.T, tn tenant) *client {
+func (e *env) client(t testing.TB, tn tenant) *client {
 	return &client{t: t, base: e.URL, token: tn.token}
 }
 
@@ -201,7 +202,7 @@ func (c *client) do(method, path string, header map[string]string, body io.Reade
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		c.t.Fatal(err)
@@ -262,7 +263,9 @@ func wav(n int, seed uint32) []byte {
 	b.WriteString("RIFF")
 	_ = binary.Write(&b, binary.LittleEndian, uint32(36+n))
 	b.WriteString("WAVEfmt ")
-	_ = binary.Write(&b, binary.LittleEndian, []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)})
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
+		_ = binary.Write(&b, binary.LittleEndian, v)
+	}
 	b.WriteString("data")
 	_ = binary.Write(&b, binary.LittleEndian, uint32(n))
 	x := seed | 1

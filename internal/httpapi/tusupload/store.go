@@ -281,6 +281,9 @@ func (u *upload) sniffLen() int64 { return min(audio.SniffSize, u.rec.Size) }
 // refused: the upload is removed and a 415 returned. The bytes are synced
 // before it returns, so an acknowledged offset survives a crash.
 func (u *upload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	if st := stateFrom(ctx); st != nil && st.rel != nil {
+		st.rel.startWriting()
+	}
 	f, err := u.s.root.OpenFile(dataName(u.rec.ID), os.O_RDWR|os.O_APPEND, 0)
 	if err != nil {
 		return 0, fmt.Errorf("open upload data %s: %w", u.rec.ID, err)

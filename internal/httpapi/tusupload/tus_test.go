@@ -124,9 +124,11 @@ func TestResumeAfterCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "PATCH %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nTus-Resumable: 1.0.0\r\n"+
+	if _, err := fmt.Fprintf(conn, "PATCH %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nTus-Resumable: 1.0.0\r\n"+
 		"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: %d\r\n\r\n",
-		loc, u.Host, e.A.token, len(data))
+		loc, u.Host, e.A.token, len(data)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := conn.Write(data[:250_000]); err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +309,11 @@ func TestTermination(t *testing.T) {
 	data := wav(20000, 6)
 	loc := c.mustCreate(meta(e.A), len(data))
 	wantStatus(t, c.patch(loc, 0, data[:6000]), http.StatusNoContent)
+	r := c.patch(loc, 6000, append(bytes.Clone(data[6000:]), 0))
+	wantStatus(t, r, http.StatusRequestEntityTooLarge)
+	if detail, _ := problemOf(t, r); !strings.Contains(detail, "Upload-Length") {
+		t.Fatalf("413 detail %q", detail)
+	}
 	wantStatus(t, c.do(http.MethodDelete, loc, nil, nil), http.StatusNoContent)
 	wantStatus(t, c.head(loc), http.StatusNotFound)
 	wantStatus(t, c.patch(loc, 6000, data[6000:]), http.StatusNotFound)
