@@ -85,6 +85,11 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
 		Uploads: s.Uploads, Ready: s.ready,
 	})
+	web, err := webHandler(s, cfg.Web, log)
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	s.Handler = withWeb(s.Handler, web)
 	return s, nil
 }
 
@@ -183,7 +188,7 @@ func printBanner(w io.Writer, cfg config.Serve, addr string, boot *Bootstrap) {
 	if boot != nil {
 		fmt.Fprintf(w, `First start: created
   organisation  %s (%s)
-  admin user    %s
+  admin user    %s   (sign in at %s://%s/login)
   password      %s
   campaign      %s (%s)
   API key       %s   (shown once; store it now)
@@ -192,7 +197,7 @@ Try it:
   curl -X POST %s://%s/calls/audio -H "x-api-key: %s" \
     -F 'file=@recording.wav' -F 'campaign_id=%s'
 
-`, boot.Org.Name, boot.Org.ID, boot.AdminEmail, boot.PasswordNote, boot.Campaign.Name, boot.Campaign.ID,
+`, boot.Org.Name, boot.Org.ID, boot.AdminEmail, scheme, addr, boot.PasswordNote, boot.Campaign.Name, boot.Campaign.ID,
 			boot.APIKey, scheme, addr, boot.APIKey, boot.Campaign.ID)
 	}
 	fmt.Fprintf(w, "callimport is listening on %s://%s (data in %s)\n", scheme, addr, cfg.DataDir)

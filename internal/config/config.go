@@ -59,6 +59,8 @@ type Serve struct {
 	// AdminPassword is the first admin's password (environment only); empty
 	// means generated and printed once.
 	AdminPassword string
+	// Web configures the web application.
+	Web Web
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -116,6 +118,9 @@ func (s Serve) Redacted() Serve {
 		s.AdminPassword = "[redacted]"
 	}
 	s.Database = redactURL(s.Database)
+	if s.Web.SessionKey != "" {
+		s.Web.SessionKey = "[redacted]"
+	}
 	return s
 }
 
@@ -275,4 +280,5 @@ func BindServe(f *Flags, s *Serve) {
 	f.Duration(&s.JobTimeout, "job-timeout", 5*time.Minute, "longest run of one background job attempt")
 	f.Duration(&s.OrphanInterval, "orphan-interval", 10*time.Minute, "how often unfinished uploads are looked for")
 	f.Secret(&s.AdminPassword, "CALLIMPORT_ADMIN_PASSWORD")
+	BindWeb(f, &s.Web)
 }

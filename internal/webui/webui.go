@@ -1,0 +1,217 @@
+// Package webui is the web application of callimport: server-rendered pages
+// (html/template, embedded), a small script for the import page, in English
+// and French.
+//
+// Configure it with Config and mount the handler New returns at "/" beside
+// the API (which keeps /v1/, /oauth/, /docs, /healthz, /readyz, /metrics).
+// Sessions are AES-GCM encrypted cookies under Config.SessionKey: keep the
+// key stable across restarts and identical on every process. Failed sign-ins
+// are counted in memory per process (a restart forgets them). Cross-site
+// requests are refused by http.CrossOriginProtection.
+package webui
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/callimport/callimport/internal/blob"
+	"github.com/callimport/callimport/internal/ingest"
+	"github.com/callimport/callimport/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config configures the web application. Store, Ingest, Bucket and
+// SessionKey are required.
+type Config struct {
+	Store  store.Store
+	Ingest *ingest.Service
+	Bucket *blob.Bucket
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+	// SessionKey (at least 32 bytes) encrypts and authenticates session cookies.
+	SessionKey []byte
+	// SessionTTL is how long a sign-in lasts; defaults to 12h.
+	SessionTTL time.Duration
+	// SecureCookies marks cookies Secure (set it when served over HTTPS).
+	SecureCookies bool
+	// SlowAfter failed sign-ins for one e-mail delay the next ones by one more
+	// second each (at most 5s); defaults to 3.
+	SlowAfter int
+	// LockAfter failed sign-ins lock the e-mail for LockFor; defaults to 10.
+	LockAfter int
+	// LockFor defaults to 15m.
+	LockFor time.Duration
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+type handler struct {
+	cfg    Config
+	log    *slog.Logger
+	seal   *sealer
+	limit  *limiter
+	msgs   map[string][2]string
+	pages  map[string]*template.Template
+	static http.Handler
+}
+
+// New returns the web application's handler, CSRF-protected.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Store == nil || cfg.Ingest == nil || cfg.Bucket == nil {
+		return nil, errors.New("webui: Store, Ingest and Bucket are required")
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.SlowAfter <= 0 {
+		cfg.SlowAfter = 3
+	}
+	if cfg.LockAfter <= 0 {
+		cfg.LockAfter = 10
+	}
+	if cfg.LockFor <= 0 {
+		cfg.LockFor = 15 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	seal, err := newSealer(cfg.SessionKey)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	h := &handler{cfg: cfg, log: log, seal: seal, msgs: messages(), pages: pages,
+		limit:  newLimiter(cfg.SlowAfter, cfg.LockAfter, cfg.LockFor, 5*time.Second),
+		static: http.StripPrefix("/static/", http.FileServerFS(sub))}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /static/", h.serveStatic)
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("POST /lang", h.switchLang)
+	mux.HandleFunc("GET /campaigns", h.page(h.campaigns))
+	mux.HandleFunc("GET /campaigns/{id}", h.page(h.campaign))
+	mux.HandleFunc("GET /campaigns/{id}/settings/import", h.page(h.importPage))
+	mux.HandleFunc("POST /campaigns/{id}/import/check", h.api(h.importCheck))
+	mux.HandleFunc("POST /campaigns/{id}/import", h.api(h.importFile))
+	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/status", h.api(h.callStatus))
+	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/audio", h.api(h.callAudio))
+	mux.HandleFunc("/", h.notFound)
+	return headers(http.NewCrossOriginProtection().Handler(mux)), nil
+}
+
+// headers sets the security headers of every page.
+func headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; media-src 'self' blob:; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *handler) serveStatic(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-cache")
+	h.static.ServeHTTP(w, r)
+}
+
+func (h *handler) home(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/campaigns", http.StatusSeeOther)
+}
+
+// viewer is the signed-in user of a request.
+type viewer struct {
+	User store.User
+	T    translator
+}
+
+// current returns the signed-in user, or false.
+func (h *handler) current(r *http.Request) (store.User, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return store.User{}, false
+	}
+	sess, ok := h.seal.open(c.Value, h.cfg.Now())
+	if !ok {
+		return store.User{}, false
+	}
+	u, err := h.cfg.Store.UserGet(r.Context(), sess.OrgID, sess.UserID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			h.log.WarnContext(r.Context(), "session user lookup failed", "error", err)
+		}
+		return store.User{}, false
+	}
+	if u.Disabled {
+		return store.User{}, false
+	}
+	return u, true
+}
+
+// page wraps a page handler: signed-out visitors go to /login.
+func (h *handler) page(fn func(http.ResponseWriter, *http.Request, viewer)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := h.current(r)
+		if !ok {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		fn(w, r, viewer{User: u, T: h.translator(pickLang(r))})
+	}
+}
+
+// api wraps a JSON or audio handler: signed-out requests get 401.
+func (h *handler) api(fn func(http.ResponseWriter, *http.Request, viewer)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := h.current(r)
+		if !ok {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"outcome": "failed", "reason": h.translator(pickLang(r)).T("e_session")})
+			return
+		}
+		fn(w, r, viewer{User: u, T: h.translator(pickLang(r))})
+	}
+}
+
+func (h *handler) switchLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.PostFormValue("lang")
+	if lang != "fr" {
+		lang = "en"
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		Secure: h.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// localPath returns next when it is a path on this site, "/" otherwise.
+func localPath(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.IsAbs() || u.Host != "" || len(next) < 1 || next[0] != '/' ||
+		(len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
+		return "/campaigns"
+	}
+	return next
+}
