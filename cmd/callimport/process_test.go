@@ -71,7 +71,7 @@ func startServe(t *testing.T, dataDir string, args ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"}, args...)
+	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0"}, args...)
 	cmd := exec.Command(path, all...) //nolint:noctx // the process outlives the call: it is killed by the test explicitly
 	cmd.Env = append(os.Environ(), "CALLIMPORT_ADMIN_PASSWORD=correct-horse-battery")
 	cmd.Stderr = stderr

@@ -23,6 +23,7 @@ const adminUsage = `Usage: callimport admin <object> <verb> [flags] [--json]
   campaign create --org ORG --name N  campaign list --org ORG
   apikey create --org ORG --name N [--scope S ...]
   oauth-client create --org ORG --name N [--scope S ...]
+  sftp-user create --org ORG --username U [--password-stdin] [--authorized-key FILE] [--campaign C ...]
 
 ORG is an organisation id or name. Storage flags (--data-dir, --database,
 --blob-url) are those of serve; the commands work while serve runs.
@@ -39,6 +40,9 @@ type adminCmd struct {
 	role    string
 	pwStdin bool
 	scopes  stringList
+	// SFTP accounts
+	username, authKey string
+	campaigns         stringList
 }
 
 func runAdmin(ctx context.Context, args []string, io IO) error {
@@ -58,6 +62,9 @@ func runAdmin(ctx context.Context, args []string, io IO) error {
 	c.fs.StringVar(&c.role, "role", "member", "admin or member")
 	c.fs.BoolVar(&c.pwStdin, "password-stdin", false, "read the password from standard input")
 	c.fs.Var(&c.scopes, "scope", "scope: calls:write, calls:read or admin (repeatable)")
+	c.fs.StringVar(&c.username, "username", "", "SFTP username")
+	c.fs.StringVar(&c.authKey, "authorized-key", "", "file of OpenSSH authorized_keys lines")
+	c.fs.Var(&c.campaigns, "campaign", "campaign id or name the SFTP account may import into (repeatable; default: all)")
 	if err := c.fs.Parse(args[2:]); err != nil {
 		return usageErr(err)
 	}
@@ -119,6 +126,12 @@ func (c *adminCmd) do(ctx context.Context, st store.Store, what string, io IO) (
 		return nil, err
 	}
 	switch what {
+	case "sftp-user create":
+		if err := need("username"); err != nil {
+			return nil, err
+		}
+		return adminSFTPUserCreate(ctx, st, org, sftpUserArgs{Username: c.username, PasswordStdin: c.pwStdin,
+			AuthorizedKeyFile: c.authKey, Campaigns: c.campaigns}, io.Stdin)
 	case "user create":
 		if err := need("email"); err != nil {
 			return nil, err

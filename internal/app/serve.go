@@ -161,6 +161,14 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	sftpRun, sftpAddr, err := wireSFTP(ctx, s, s.cfg.SFTP, s.log)
+	if err != nil {
+		return err
+	}
+	if sftpRun != nil {
+		s.log.Info("sftp server listening", "addr", sftpAddr.String())
+		g.Go(func() error { return sftpRun(gctx) })
+	}
 	g.Go(func() error {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)

@@ -42,7 +42,7 @@ func startApp(tb testing.TB) *appEnv {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	config.BindServe(&config.Flags{FS: fs, Getenv: func(string) string { return "" }}, &cfg)
-	args := append([]string{"--data-dir", dir, "--http-addr", "127.0.0.1:0"}, serveArgs()...)
+	args := append([]string{"--data-dir", dir, "--http-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0"}, serveArgs()...)
 	if err := fs.Parse(args); err != nil {
 		tb.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func rssMB(tb testing.TB, p *proc, field string) float64 {
 // CALLIMPORT_* variables are removed from its environment; flags of
 // CALLIMPORT_BENCH_SERVE_ARGS are added.
 func serveCmd(ctx context.Context, exe, dataDir string) *exec.Cmd {
-	args := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"}, serveArgs()...)
+	args := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0"}, serveArgs()...)
 	cmd := exec.CommandContext(context.WithoutCancel(ctx), exe, args...)
 	cmd.Env = []string{"CALLIMPORT_ADMIN_PASSWORD=correct-horse-battery"}
 	for _, kv := range os.Environ() {

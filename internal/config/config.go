@@ -61,6 +61,8 @@ type Serve struct {
 	AdminPassword string
 	// Web configures the web application.
 	Web Web
+	// SFTP configures the hosted SFTP server (listening on SFTPAddr).
+	SFTP SFTP
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -281,4 +283,5 @@ func BindServe(f *Flags, s *Serve) {
 	f.Duration(&s.OrphanInterval, "orphan-interval", 10*time.Minute, "how often unfinished uploads are looked for")
 	f.Secret(&s.AdminPassword, "CALLIMPORT_ADMIN_PASSWORD")
 	BindWeb(f, &s.Web)
+	BindSFTP(f, &s.SFTP)
 }

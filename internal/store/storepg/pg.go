@@ -55,6 +55,7 @@ func newDialect() *storesql.Dialect {
 	return &storesql.Dialect{
 		Name:        "postgres",
 		Queries:     newQueries(),
+		SFTP:        newSFTPQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

@@ -41,6 +41,8 @@ type Dialect struct {
 	Name string
 	// Queries are the dialect's query texts.
 	Queries *Queries
+	// SFTP are the hosted SFTP server's account and receipt queries (nil: unsupported).
+	SFTP *SFTPQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

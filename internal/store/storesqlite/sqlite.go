@@ -69,6 +69,7 @@ func newDialect() *storesql.Dialect {
 	return &storesql.Dialect{
 		Name:        "sqlite",
 		Queries:     newQueries(),
+		SFTP:        newSFTPQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,

@@ -1,0 +1,171 @@
+package sftpd_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/callimport/callimport/internal/sftpd"
+	"github.com/callimport/callimport/internal/testenv"
+)
+
+// TestBenchAgainstOpenSSH compares the hosted server with OpenSSH's
+// internal-sftp, same client and cipher, in the same run: one 256 MiB file
+// and 200 files of 1 MiB. It is a measurement, not a check: it runs only
+// with CALLIMPORT_SFTP_BENCH=1 and logs the figures and ratios (-v).
+func TestBenchAgainstOpenSSH(t *testing.T) {
+	if os.Getenv("CALLIMPORT_SFTP_BENCH") != "1" {
+		t.Skip("set CALLIMPORT_SFTP_BENCH=1 to run the SFTP benchmark against OpenSSH")
+	}
+	sshd := testenv.Tool(t, "sshd")
+	h := setup(t, false)
+	dir := t.TempDir()
+	key, err := ssh.ParsePrivateKey(mustRead(t, h.keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sftpd.LoadHostKey(filepath.Join(dir, "host_ed25519")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(key.PublicKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "openssh-root")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cfg := fmt.Sprintf(`Port %d
+ListenAddress 127.0.0.1
+HostKey %[2]s/host_ed25519
+PidFile %[2]s/sshd.pid
+AuthorizedKeysFile %[2]s/authorized_keys
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+PermitRootLogin prohibit-password
+AllowTcpForwarding no
+X11Forwarding no
+PermitTTY no
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp -d %[3]s
+`, port, dir, root)
+	if err := os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sshd, "-f", filepath.Join(dir, "sshd_config"), "-D", "-e")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = cmd.Wait() }()
+	waitPort(t, port)
+
+	big, _ := bigWAV(t, 256<<20)
+	small := filepath.Join(dir, "small")
+	if err := os.MkdirAll(small, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		p, _ := bigWAV(t, 1<<20-44)
+		if err := os.Rename(p, filepath.Join(small, fmt.Sprintf("s%03d.wav", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "root"
+	}
+	camp := h.env.A.CampaignID
+	type server struct {
+		name, user, dir string
+		port            int
+	}
+	servers := []server{{"openssh", user, "/", port}, {"callimport", h.user, "/" + camp, h.port}}
+	res := map[string][2]time.Duration{}
+	for round := range 2 {
+		for _, s := range servers {
+			tb := timeSFTP(t, s.port, s.user, h.keyFile, fmt.Sprintf("put %s %s/big%d.wav\n", big, s.dir, round))
+			if s.name == "openssh" {
+				_ = os.RemoveAll(root)
+				_ = os.MkdirAll(root, 0o755)
+			}
+			ts := timeSFTP(t, s.port, s.user, h.keyFile, fmt.Sprintf("cd %s\nput %s/*\n", s.dir, small))
+			if s.name == "openssh" {
+				_ = os.RemoveAll(root)
+				_ = os.MkdirAll(root, 0o755)
+			}
+			r := res[s.name]
+			if round == 0 || tb < r[0] {
+				r[0] = tb
+			}
+			if round == 0 || ts < r[1] {
+				r[1] = ts
+			}
+			res[s.name] = r
+		}
+	}
+	mbps := func(d time.Duration, mib int) float64 { return float64(mib) * (1 << 20) / 1e6 / d.Seconds() }
+	for _, s := range servers {
+		r := res[s.name]
+		t.Logf("%-10s 256 MiB: %6.1f MB/s   200 x 1 MiB: %6.1f MB/s, %6.1f files/s", s.name,
+			mbps(r[0], 256), mbps(r[1], 200), 200/r[1].Seconds())
+	}
+	o, c := res["openssh"], res["callimport"]
+	t.Logf("ratio callimport/openssh: 256 MiB %.2f, 200 x 1 MiB %.2f", o[0].Seconds()/c[0].Seconds(), o[1].Seconds()/c[1].Seconds())
+}
+
+// timeSFTP runs one batch with chacha20-poly1305 and returns its wall time.
+func timeSFTP(t *testing.T, port int, user, key, batch string) time.Duration {
+	t.Helper()
+	bf := filepath.Join(t.TempDir(), "batch")
+	if err := os.WriteFile(bf, []byte(batch), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := exec.CommandContext(t.Context(), testenv.Tool(t, "sftp"), "-q", "-F", "/dev/null", "-b", bf,
+		"-P", strconv.Itoa(port), "-c", "chacha20-poly1305@openssh.com", "-i", key, "-o", "IdentitiesOnly=yes",
+		"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+		"-o", "LogLevel=ERROR", user+"@127.0.0.1").CombinedOutput()
+	if err != nil {
+		t.Fatalf("sftp to port %d: %v\n%s", port, err, out)
+	}
+	return time.Since(start)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	return p
+}
+
+func waitPort(t *testing.T, port int) {
+	t.Helper()
+	d := net.Dialer{Timeout: time.Second}
+	for range 100 {
+		c, err := d.DialContext(t.Context(), "tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on port %d", port)
+}
