@@ -169,6 +169,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		s.log.Info("sftp server listening", "addr", sftpAddr.String())
 		g.Go(func() error { return sftpRun(gctx) })
 	}
+	genesysRun, _, err := wireGenesys(ctx, s, s.cfg.Genesys, s.log)
+	if err != nil {
+		return err
+	}
+	if genesysRun != nil {
+		g.Go(func() error { return genesysRun(gctx) })
+	}
 	g.Go(func() error {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)

@@ -63,6 +63,8 @@ type Serve struct {
 	Web Web
 	// SFTP configures the hosted SFTP server (listening on SFTPAddr).
 	SFTP SFTP
+	// Genesys configures the Genesys Cloud channel (off without a secret key).
+	Genesys Genesys
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -120,6 +122,7 @@ func (s Serve) Redacted() Serve {
 		s.AdminPassword = "[redacted]"
 	}
 	s.Database = redactURL(s.Database)
+	s.Genesys = s.Genesys.Redacted()
 	if s.Web.SessionKey != "" {
 		s.Web.SessionKey = "[redacted]"
 	}
@@ -284,4 +287,5 @@ func BindServe(f *Flags, s *Serve) {
 	f.Secret(&s.AdminPassword, "CALLIMPORT_ADMIN_PASSWORD")
 	BindWeb(f, &s.Web)
 	BindSFTP(f, &s.SFTP)
+	BindGenesys(f, &s.Genesys)
 }

@@ -56,6 +56,7 @@ func newDialect() *storesql.Dialect {
 		Name:        "postgres",
 		Queries:     newQueries(),
 		SFTP:        newSFTPQueries(),
+		Genesys:     newGenesysQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

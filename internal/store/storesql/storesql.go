@@ -43,6 +43,8 @@ type Dialect struct {
 	Queries *Queries
 	// SFTP are the hosted SFTP server's account and receipt queries (nil: unsupported).
 	SFTP *SFTPQueries
+	// Genesys are the Genesys channel's queries (nil: unsupported).
+	Genesys *GenesysQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

@@ -70,6 +70,7 @@ func newDialect() *storesql.Dialect {
 		Name:        "sqlite",
 		Queries:     newQueries(),
 		SFTP:        newSFTPQueries(),
+		Genesys:     newGenesysQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, intakeTests()...)
 	tests = append(tests, txTests()...)
 	tests = append(tests, sftpTests()...)
+	tests = append(tests, genesysTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
