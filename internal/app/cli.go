@@ -30,6 +30,7 @@ const usage = `callimport brings call recordings into campaigns.
 Usage:
   callimport serve [flags]            run the HTTP API (and background work)
   callimport admin <object> <verb>    manage organisations, users, campaigns, keys
+  callimport genesys simulate         run a Genesys Cloud simulator for demos
   callimport version
 
 Run 'callimport <command> -h' for the flags of a command.
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, io IO) error {
 		return runServe(ctx, args[1:], io)
 	case "admin":
 		return runAdmin(ctx, args[1:], io)
+	case "genesys":
+		return runGenesys(ctx, args[1:], io)
 	case "version":
 		fmt.Fprintln(io.Stdout, "callimport", version())
 		return nil
