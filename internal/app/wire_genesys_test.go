@@ -101,7 +101,9 @@ func TestGenesysSimulate(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var out syncWriter
 	done := make(chan error, 1)
-	go func() { done <- genesysSimulate(ctx, "127.0.0.1:0", genesystest.Config{Seed: 3, Conversations: 5}, &out) }()
+	go func() {
+		done <- genesysSimulate(ctx, "127.0.0.1:0", genesystest.Config{Seed: 3, Conversations: 5}, &out)
+	}()
 	for range 200 {
 		if strings.Contains(out.String(), "client secret") {
 			break

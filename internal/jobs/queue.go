@@ -146,16 +146,16 @@ func New(_ context.Context, db *sql.DB, dialect string, cfg Config, h Handlers) 
 	}
 
 	rc := &river.Config{
-		Logger:            cfg.Logger.With(slog.String("component", "river")),
-		Workers:           workers,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		PeriodicJobs:      periodic,
-		PollOnly:          true,
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     cfg.FetchCooldown,
-		JobTimeout:        cfg.JobTimeout,
+		Logger:               cfg.Logger.With(slog.String("component", "river")),
+		Workers:              workers,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		PeriodicJobs:         periodic,
+		PollOnly:             true,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        cfg.FetchCooldown,
+		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, cfg.JobTimeout+time.Minute),
-		TestOnly:          cfg.testOnly,
+		TestOnly:             cfg.testOnly,
 	}
 	if cfg.RetryDelay != nil {
 		rc.RetryPolicy = retryPolicy{delay: cfg.RetryDelay}

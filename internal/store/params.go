@@ -14,10 +14,10 @@ type OrgCreateParams struct {
 
 // CampaignCreateParams describes a new campaign; ID is generated when empty.
 type CampaignCreateParams struct {
-	ID              string
-	OrgID           string
-	Name            string
-	Description     string
+	ID                 string
+	OrgID              string
+	Name               string
+	Description        string
 	RequireMetadata    bool
 	RetentionDays      int
 	MinDurationSeconds int
@@ -27,10 +27,10 @@ type CampaignCreateParams struct {
 
 // CampaignUpdateParams changes the non-nil fields of campaign ID in OrgID.
 type CampaignUpdateParams struct {
-	OrgID           string
-	ID              string
-	Name            *string
-	Description     *string
+	OrgID              string
+	ID                 string
+	Name               *string
+	Description        *string
 	RequireMetadata    *bool
 	RetentionDays      *int
 	MinDurationSeconds *int

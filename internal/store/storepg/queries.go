@@ -6,7 +6,7 @@ const (
 	orgCols      = `id, name, created_at`
 	campaignCols = `id, org_id, name, description, require_metadata, retention_days, created_at, updated_at,
 		min_duration_seconds, max_duration_seconds, required_channels`
-	callCols     = `id, org_id, campaign_id, status, source, file_name, size_bytes, sha256, format,
+	callCols = `id, org_id, campaign_id, status, source, file_name, size_bytes, sha256, format,
 		blob_key, conversation_time, agent_email, external_id, metadata,
 		audio_format, audio_codec, duration_seconds, sample_rate_hz, channels,
 		bits_per_sample, bit_rate, silent, rejection_reason, created_at, updated_at, imported_at`
