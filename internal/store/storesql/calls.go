@@ -160,7 +160,7 @@ func (q *queries) CallDelete(ctx context.Context, orgID, id string) (call.Call, 
 	if err != nil {
 		return call.Call{}, q.fail(err, "delete call %s", id)
 	}
-	return c, nil
+	return c, q.durable(ctx)
 }
 
 func clonePairs(p []call.MetaPair) []call.MetaPair {

@@ -14,12 +14,13 @@ func (q *queries) IntakeCreate(ctx context.Context, p store.IntakeCreateParams) 
 	if created.IsZero() {
 		created = time.Now()
 	}
-	return q.insert(ctx, q.q.IntakeInsert, "create intake "+p.BlobKey, p.BlobKey, q.time(created))
+	// Bookkeeping only: the call's own commit makes it durable.
+	return q.insert(lazy(ctx), q.q.IntakeInsert, "create intake "+p.BlobKey, p.BlobKey, q.time(created))
 }
 
 // IntakeDelete forgets an intake; an unknown key is not an error.
 func (q *queries) IntakeDelete(ctx context.Context, blobKey string) error {
-	if _, err := q.ex.ExecContext(ctx, q.q.IntakeDelete, blobKey); err != nil {
+	if _, err := q.ex.ExecContext(lazy(ctx), q.q.IntakeDelete, blobKey); err != nil {
 		return q.fail(err, "delete intake %s", blobKey)
 	}
 	return nil

@@ -97,7 +97,7 @@ func (q *queries) CampaignUpdate(ctx context.Context, p store.CampaignUpdatePara
 	if err != nil {
 		return call.Campaign{}, q.fail(err, "update campaign %s", p.ID)
 	}
-	return c, nil
+	return c, q.durable(ctx)
 }
 
 // intPtr returns *n, or nil for NULL.

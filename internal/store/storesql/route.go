@@ -11,7 +11,8 @@ import (
 // readers run while the single writer commits, so lookups (API keys,
 // campaigns, calls) do not queue behind an fsync.
 type readRouter struct {
-	w, r *sql.DB
+	w, r   *sql.DB
+	syncer *Syncer
 }
 
 func (x readRouter) pick(query string) *sql.DB {
@@ -22,8 +23,13 @@ func (x readRouter) pick(query string) *sql.DB {
 	return x.w
 }
 
+// ExecContext runs a write and, unless ctx is lazy, waits until it is durable.
 func (x readRouter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.w.ExecContext(ctx, query, args...)
+	res, err := x.w.ExecContext(ctx, query, args...)
+	if err == nil && x.syncer != nil && !isLazy(ctx) {
+		err = x.syncer.Sync(ctx)
+	}
+	return res, err
 }
 
 func (x readRouter) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -35,10 +41,12 @@ func (x readRouter) QueryRowContext(ctx context.Context, query string, args ...a
 }
 
 // NewWithReader is New with a separate pool for reads outside transactions
-// (see readRouter). Close closes both pools.
-func NewWithReader(db, reader *sql.DB, d *Dialect) *Store {
+// (see readRouter) and, when syncer is not nil, group commit (see Syncer).
+// Close closes both pools.
+func NewWithReader(db, reader *sql.DB, d *Dialect, syncer *Syncer) *Store {
 	s := New(db, d)
-	s.ex = readRouter{w: db, r: reader}
+	s.ex = readRouter{w: db, r: reader, syncer: syncer}
+	s.syncer = syncer
 	s.reader = reader
 	return s
 }

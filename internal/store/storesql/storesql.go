@@ -66,6 +66,8 @@ type queries struct {
 	db *sql.DB // nil inside a transaction
 	d  *Dialect
 	q  *Queries
+	// syncer, when set, makes acknowledged writes durable (group commit).
+	syncer *Syncer
 }
 
 // Store is a store.Store on a *sql.DB. Backends embed it.
@@ -151,7 +153,7 @@ func (q *queries) inTx(ctx context.Context, fn func(q *queries, tx *sql.Tx) erro
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return q.durable(ctx)
 }
 
 // atomic runs fn in the current transaction, or in a new one outside any.

@@ -14,8 +14,10 @@ func TestPragmas(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		sync string
-		want int // PRAGMA synchronous: 1 NORMAL, 2 FULL
-	}{{"", 2}, {"FULL", 2}, {"normal", 1}} {
+		want int // PRAGMA synchronous of connections: 1 NORMAL (FULL is kept by group commit)
+		// barrier: whether acknowledged writes go through a synced barrier commit.
+		barrier bool
+	}{{"", 1, true}, {"FULL", 1, true}, {"normal", 1, false}} {
 		db, err := storesqlite.Open(t.Context(), storesqlite.Config{Path: filepath.Join(t.TempDir(), "db", "x.db"), Synchronous: tc.sync})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
@@ -34,6 +36,16 @@ func TestPragmas(t *testing.T) {
 		if mode != "wal" || fk != 1 || syncLevel != tc.want || busy != 10000 {
 			t.Errorf("synchronous %q: journal_mode %s, foreign_keys %d, synchronous %d, busy_timeout %d; want wal, 1, %d, 10000",
 				tc.sync, mode, fk, syncLevel, busy, tc.want)
+		}
+		if _, err := db.OrgCreate(t.Context(), store.OrgCreateParams{Name: "durable"}); err != nil {
+			t.Fatal(err)
+		}
+		var barrierN int
+		if err := conn.QueryRowContext(t.Context(), "SELECT n FROM durability_barrier").Scan(&barrierN); err != nil {
+			t.Fatal(err)
+		}
+		if (barrierN > 0) != tc.barrier {
+			t.Errorf("synchronous %q: %d barrier commits after a write, want barrier %v", tc.sync, barrierN, tc.barrier)
 		}
 		if s := conn.Stats(); s.MaxOpenConnections != 1 {
 			t.Errorf("MaxOpenConnections = %d, want 1", s.MaxOpenConnections)

@@ -100,11 +100,8 @@ func DSN(cfg Config) (string, error) {
 	if strings.ContainsAny(cfg.Path, "?#") {
 		return "", fmt.Errorf("sqlite: the database path %q must not contain '?' or '#'", cfg.Path)
 	}
-	syncLevel := strings.ToUpper(cfg.Synchronous)
-	switch syncLevel {
-	case "":
-		syncLevel = "FULL"
-	case "FULL", "NORMAL":
+	switch strings.ToUpper(cfg.Synchronous) {
+	case "", "FULL", "NORMAL":
 	default:
 		return "", fmt.Errorf("sqlite: synchronous must be FULL or NORMAL, not %q", cfg.Synchronous)
 	}
@@ -116,7 +113,9 @@ func DSN(cfg Config) (string, error) {
 	v.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	v.Add("_pragma", "journal_mode(WAL)")
 	v.Add("_pragma", "foreign_keys(1)")
-	v.Add("_pragma", "synchronous("+syncLevel+")")
+	// FULL is kept by group commit (storesql.Syncer): connections commit
+	// with NORMAL and acknowledged writes wait for one shared synced commit.
+	v.Add("_pragma", "synchronous(NORMAL)")
 	v.Add("_pragma", "cache_size(-32768)") // 32 MiB of page cache (the default is 2 MiB)
 	v.Set("_txlock", "immediate")
 	return cfg.Path + "?" + v.Encode(), nil
@@ -155,7 +154,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	reader.SetMaxOpenConns(4)
 	reader.SetMaxIdleConns(4)
-	return &DB{storesql.NewWithReader(db, reader, d)}, nil
+	var syncer *storesql.Syncer
+	if !strings.EqualFold(cfg.Synchronous, "NORMAL") {
+		syncer = storesql.NewSyncer(db, `UPDATE durability_barrier SET n = n + 1 WHERE id = 1`)
+	}
+	return &DB{storesql.NewWithReader(db, reader, d, syncer)}, nil
 }
 
 // Close runs PRAGMA optimize, which keeps the query planner's statistics

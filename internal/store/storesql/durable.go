@@ -1,0 +1,99 @@
+package storesql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+)
+
+// Syncer is group commit for SQLite: connections run with synchronous=NORMAL
+// (a commit writes the WAL without waiting for the disk), and every write
+// that is acknowledged to someone waits for one synced commit that makes the
+// whole WAL, and so every commit before it, durable. Concurrent writers
+// share that wait, so 32 uploads cost one fsync instead of 32.
+type Syncer struct {
+	db      *sql.DB
+	query   string
+	mu      sync.Mutex
+	waiters []chan error
+	running bool
+}
+
+// NewSyncer returns a Syncer over the writer pool db; barrier is a write
+// statement that Sync commits with synchronous=FULL.
+func NewSyncer(db *sql.DB, barrier string) *Syncer { return &Syncer{db: db, query: barrier} }
+
+// Sync returns once every commit made before the call is on disk.
+func (s *Syncer) Sync(ctx context.Context) error {
+	ch := make(chan error, 1)
+	s.mu.Lock()
+	s.waiters = append(s.waiters, ch)
+	if !s.running {
+		s.running = true
+		go s.loop(context.WithoutCancel(ctx))
+	}
+	s.mu.Unlock()
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("wait for durability: %w", ctx.Err())
+	}
+}
+
+func (s *Syncer) loop(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		batch := s.waiters
+		s.waiters = nil
+		if len(batch) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		err := s.flush(ctx)
+		for _, ch := range batch {
+			ch <- err
+		}
+	}
+}
+
+// flush commits the barrier statement with synchronous=FULL, which fsyncs
+// the WAL with every frame written before it.
+func (s *Syncer) flush(ctx context.Context) error {
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "PRAGMA synchronous=FULL"); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	_, err = c.ExecContext(ctx, s.query)
+	if _, resetErr := c.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err == nil && resetErr != nil {
+		err = resetErr
+	}
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	return nil
+}
+
+type lazyKey struct{}
+
+// lazy marks ctx for writes that need no durability of their own (intake
+// bookkeeping): a later synced commit carries them, and losing them in a
+// power cut costs nothing but an orphan sweep.
+func lazy(ctx context.Context) context.Context { return context.WithValue(ctx, lazyKey{}, true) }
+
+func isLazy(ctx context.Context) bool { v, _ := ctx.Value(lazyKey{}).(bool); return v }
+
+// durable waits for the Syncer, if the store has one, unless ctx is lazy.
+func (q *queries) durable(ctx context.Context) error {
+	if q.syncer == nil || isLazy(ctx) {
+		return nil
+	}
+	return q.syncer.Sync(ctx)
+}
