@@ -176,6 +176,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if genesysRun != nil {
 		g.Go(func() error { return genesysRun(gctx) })
 	}
+	pullRun, err := wireSFTPPull(ctx, s, s.cfg.SFTPPull, s.log)
+	if err != nil {
+		return err
+	}
+	if pullRun != nil {
+		g.Go(func() error { return pullRun(gctx) })
+	}
 	g.Go(func() error {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)

@@ -65,6 +65,8 @@ type Serve struct {
 	SFTP SFTP
 	// Genesys configures the Genesys Cloud channel (off without a secret key).
 	Genesys Genesys
+	// SFTPPull configures pulling from customers' SFTP servers.
+	SFTPPull SFTPPull
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -123,6 +125,7 @@ func (s Serve) Redacted() Serve {
 	}
 	s.Database = redactURL(s.Database)
 	s.Genesys = s.Genesys.Redacted()
+	s.SFTPPull = s.SFTPPull.Redacted()
 	if s.Web.SessionKey != "" {
 		s.Web.SessionKey = "[redacted]"
 	}
@@ -288,4 +291,5 @@ func BindServe(f *Flags, s *Serve) {
 	BindWeb(f, &s.Web)
 	BindSFTP(f, &s.SFTP)
 	BindGenesys(f, &s.Genesys)
+	BindSFTPPull(f, &s.SFTPPull)
 }

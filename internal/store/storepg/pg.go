@@ -57,6 +57,7 @@ func newDialect() *storesql.Dialect {
 		Queries:     newQueries(),
 		SFTP:        newSFTPQueries(),
 		Genesys:     newGenesysQueries(),
+		SFTPPull:    newSFTPPullQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

@@ -45,6 +45,8 @@ type Dialect struct {
 	SFTP *SFTPQueries
 	// Genesys are the Genesys channel's queries (nil: unsupported).
 	Genesys *GenesysQueries
+	// SFTPPull are the pull sources' queries (nil: unsupported).
+	SFTPPull *SFTPPullQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

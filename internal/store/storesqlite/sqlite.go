@@ -71,6 +71,7 @@ func newDialect() *storesql.Dialect {
 		Queries:     newQueries(),
 		SFTP:        newSFTPQueries(),
 		Genesys:     newGenesysQueries(),
+		SFTPPull:    newSFTPPullQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,
