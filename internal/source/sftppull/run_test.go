@@ -17,8 +17,8 @@ import (
 	"github.com/callimport/callimport/internal/app/apptest"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/source/genesys"
-	"github.com/callimport/callimport/internal/store"
 	"github.com/callimport/callimport/internal/source/sftppull"
+	"github.com/callimport/callimport/internal/store"
 )
 
 const fixtures = "../../audio/testdata"
