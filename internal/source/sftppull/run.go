@@ -298,7 +298,7 @@ func (r *Runner) sidecar(sc *sftp.Client, src Source, p string) (call.Envelope, 
 		if len(b) > maxSidecar {
 			return call.Envelope{}, "", &call.Error{Code: call.CodeInvalid, Message: "the sidecar is too large"}
 		}
-		env, err := ParseSidecar(b, src.CampaignID, r.now())
+		env, err := call.ParseSidecar(b, src.CampaignID, r.now())
 		return env, name, err
 	}
 	env, err := call.ParseEnvelope(call.RawEnvelope{CampaignID: src.CampaignID}, r.now())

@@ -1,12 +1,9 @@
-package sftppull_test
+package call
 
 import (
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/callimport/callimport/internal/call"
-	"github.com/callimport/callimport/internal/source/sftppull"
 )
 
 func FuzzParseSidecar(f *testing.F) {
@@ -16,10 +13,10 @@ func FuzzParseSidecar(f *testing.F) {
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		env, err := sftppull.ParseSidecar(b, "camp", now)
-		var ce *call.Error
+		env, err := ParseSidecar(b, "camp", now)
+		var ce *Error
 		if err != nil && !errors.As(err, &ce) {
-			t.Fatalf("error is not a *call.Error: %v", err)
+			t.Fatalf("error is not a *Error: %v", err)
 		}
 		if err == nil && env.CampaignID != "camp" {
 			t.Fatalf("campaign = %q", env.CampaignID)
