@@ -2,19 +2,24 @@ package httpapi
 
 import (
 	"bytes"
-	_ "embed"
 	"net/http"
 	"strconv"
 
 	"github.com/callimport/callimport/internal/call"
 )
 
-// openAPIDoc is the OpenAPI 3.1 document of the API, written by hand: it is
-// the contract, and the tests check every response against it
-// (package openapitest).
-//
-//go:embed openapi.json
-var openAPIDoc []byte
+// openAPIDoc is the OpenAPI 3.1 document of the API, written by hand (see
+// openapi_merge.go): it is the contract, and the tests check every response
+// against it (package openapitest).
+var openAPIDoc = mustBuildOpenAPI()
+
+func mustBuildOpenAPI() []byte {
+	b, err := buildOpenAPI(openAPIFiles)
+	if err != nil {
+		panic("httpapi: the embedded OpenAPI document is broken: " + err.Error())
+	}
+	return b
+}
 
 // OpenAPIDocument returns a copy of the API's OpenAPI 3.1 document (JSON).
 func OpenAPIDocument() []byte { return bytes.Clone(openAPIDoc) }

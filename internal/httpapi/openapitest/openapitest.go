@@ -1,5 +1,5 @@
 // Package openapitest checks real HTTP exchanges with the callimport API
-// against its OpenAPI 3.1 document (internal/httpapi/openapi.json), so that
+// against its OpenAPI 3.1 document (internal/httpapi/openapi/*.json), so that
 // the document stays the truth: a response with an undocumented status, a
 // missing documented header, or a body that its schema does not allow fails
 // the test that received it.
