@@ -66,6 +66,12 @@ var (
 // listens. On first start it reads the bootstrap API key and campaign.
 func startServe(t *testing.T, dataDir string, args ...string) *proc {
 	t.Helper()
+	return startServeEnv(t, dataDir, nil, args...)
+}
+
+// startServeEnv is startServe with extra environment variables (NAME=value).
+func startServeEnv(t *testing.T, dataDir string, env []string, args ...string) *proc {
+	t.Helper()
 	path := bin.get(t)
 	stderr, err := os.CreateTemp(t.TempDir(), "stderr-*.log")
 	if err != nil {
@@ -73,7 +79,7 @@ func startServe(t *testing.T, dataDir string, args ...string) *proc {
 	}
 	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0"}, args...)
 	cmd := exec.Command(path, all...) //nolint:noctx // the process outlives the call: it is killed by the test explicitly
-	cmd.Env = append(os.Environ(), "CALLIMPORT_ADMIN_PASSWORD=correct-horse-battery")
+	cmd.Env = append(append(os.Environ(), "CALLIMPORT_ADMIN_PASSWORD=correct-horse-battery"), env...)
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
