@@ -44,6 +44,9 @@ const totpIssuer = "callimport"
 
 // routesTOTP registers the two-factor routes.
 func (h *handler) routesTOTP(mux *http.ServeMux) {
+	if _, ok := h.tfa(); !ok {
+		h.log.Warn("two-factor authentication unavailable: the store does not implement store.TOTP")
+	}
 	mux.HandleFunc("GET /login/code", h.codePage)
 	mux.HandleFunc("POST /login/code", h.codeLogin)
 	mux.HandleFunc("GET /account/security", h.signedIn(h.accountSecurity))

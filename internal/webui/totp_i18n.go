@@ -29,7 +29,7 @@ func totpMessages() map[string][2]string {
 		"tf_step1":            {"1. Scan this QR code with an authenticator app (or type the key below).", "1. Scannez ce code QR avec une application d'authentification (ou saisissez la clé ci-dessous)."},
 		"tf_qr":               {"QR code to add callimport to an authenticator app", "Code QR pour ajouter callimport à une application d'authentification"},
 		"tf_secret":           {"Key (to type by hand)", "Clé (à saisir à la main)"},
-		"tf_open_app":         {"Open in an authenticator app on this device", "Ouvrir dans une application d'authentification de cet appareil"},
+		"tf_open_app":         {"Open in an authenticator app on this phone or computer", "Ouvrir dans une application d'authentification de ce téléphone ou ordinateur"},
 		"tf_step2":            {"2. Enter the code the app shows to confirm.", "2. Saisissez le code affiché par l'application pour confirmer."},
 		"tf_app_code":         {"Code from the app", "Code de l'application"},
 		"tf_enable":           {"Turn on", "Activer"},
