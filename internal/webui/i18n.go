@@ -12,9 +12,9 @@ const langCookie = "callimport_lang"
 // languages the pages are written in; the first is the default.
 var languages = []string{"en", "fr"}
 
-// messages holds every string of the pages in both languages. A test checks
+// baseMessages holds every string of the pages in both languages. A test checks
 // that no key is missing in either.
-func messages() map[string][2]string {
+func baseMessages() map[string][2]string {
 	return map[string][2]string{
 		// key: {English, French}
 		"app":            {"callimport", "callimport"},

@@ -77,6 +77,9 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limit.succeed(key)
+	if h.secondFactorStep(w, r, u, next) {
+		return
+	}
 	exp := h.cfg.Now().Add(h.cfg.SessionTTL)
 	v, err := h.seal.seal(session{UserID: u.ID, OrgID: u.OrgID, Expires: exp})
 	if err != nil {

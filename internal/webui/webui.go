@@ -119,6 +119,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /campaigns/{id}/import", h.api(h.importFile))
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/status", h.api(h.callStatus))
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/audio", h.api(h.callAudio))
+	h.routesTOTP(mux)
 	mux.HandleFunc("/", h.notFound)
 	return headers(http.NewCrossOriginProtection().Handler(mux)), nil
 }
@@ -180,6 +181,9 @@ func (h *handler) page(fn func(http.ResponseWriter, *http.Request, viewer)) http
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
+		if h.mustEnrol(w, r, u, false) {
+			return
+		}
 		fn(w, r, viewer{User: u, T: h.translator(pickLang(r))})
 	}
 }
@@ -190,6 +194,9 @@ func (h *handler) api(fn func(http.ResponseWriter, *http.Request, viewer)) http.
 		u, ok := h.current(r)
 		if !ok {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"outcome": "failed", "reason": h.translator(pickLang(r)).T("e_session")})
+			return
+		}
+		if h.mustEnrol(w, r, u, true) {
 			return
 		}
 		fn(w, r, viewer{User: u, T: h.translator(pickLang(r))})
