@@ -22,8 +22,8 @@ func parsePages() (map[string]*template.Template, error) {
 		"whenp":    formatTime,
 		"json":     func(v any) (string, error) { b, err := json.Marshal(v); return string(b), err },
 	}
-	pages := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
+	pages := make(map[string]*template.Template, len(pageNames)+len(channelPages))
+	for _, name := range append(pageNames, channelPages...) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
