@@ -86,7 +86,7 @@ func (h *handler) loadActivity(r *http.Request, v viewer) (activityData, error) 
 				return d, err
 			}
 			d.Connectors = append(d.Connectors, connectorRow{Kind: "genesys", CampaignID: rule.CampaignID,
-				CampaignName: names[rule.CampaignID], Name: "Genesys Cloud", Status: genesysStatus(rule.CreatedAt, runs, now)})
+				CampaignName: names[rule.CampaignID], Status: genesysStatus(rule.CreatedAt, runs, now)})
 		}
 	}
 	return d, nil
