@@ -132,7 +132,7 @@ func TestBrowserGenesysAndActivity(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || h1 != "Activité" {
+	if h1, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1"))); err != nil || h1 != "Activité" { //nolint:misspell // French
 		t.Errorf("French title %q (%v)", h1, err)
 	}
 	screenshot(ctx, t, "activity-fr.png")

@@ -12,7 +12,7 @@ import (
 func withChannelMessages(m map[string][2]string) map[string][2]string {
 	maps.Copy(m, map[string][2]string{
 		// key: {English, French}
-		"activity":                       {"Activity", "Activité"},
+		"activity":                       {"Activity", "Activité"}, //nolint:misspell // French
 		"activity_hint":                  {"Imports as they happen, across your campaigns; this page updates by itself.", "Les imports au fil de l'eau, toutes campagnes confondues ; cette page se met à jour toute seule."},
 		"activity_calls":                 {"Latest calls", "Derniers appels"},
 		"campaign":                       {"Campaign", "Campagne"},
