@@ -58,7 +58,7 @@ func setupChannels(t *testing.T) *channelEnv {
 		c.Genesys = svc
 		c.PullSealer = sealer
 		c.PullRunner = &sftppull.Runner{Ingest: c.Ingest, Ledger: sftppull.StoreLedger{Store: c.Store.(store.SFTPPull)},
-			DialTimeout: 2 * time.Second}
+			DialTimeout: 2 * time.Second, Settle: 10 * time.Millisecond}
 		c.SFTPAddress = "sftp.example.com:2022"
 		c.SessionTTL = 100 * time.Hour
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
