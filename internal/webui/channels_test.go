@@ -364,6 +364,10 @@ func TestGenesysPage(t *testing.T) {
 	if r := e.post(t, a, page+"/rule", e.ruleForm()); r.Status != http.StatusSeeOther {
 		t.Fatalf("save rule: %d\n%s", r.Status, r.Body)
 	}
+	if r := e.do(t, a, http.MethodGet, page, "", ""); !strings.Contains(r.Body, `value="3.2"`) || !strings.Contains(r.Body, ">"+e.ruleForm().Get("caps")+"<") ||
+		!strings.Contains(r.Body, `value="2026-05-01"`) || !strings.Contains(r.Body, `value="2400"`) {
+		t.Error("the saved rule is not shown back")
+	}
 	// The preview shows the service's counts.
 	end := simStart.Add(8 * 24 * time.Hour)
 	want, err := e.Genesys.Preview(t.Context(), e.A.OrgID, e.A.CampaignID, simStart, end)
