@@ -15,7 +15,7 @@ var languages = []string{"en", "fr"}
 // baseMessages holds every string of the pages in both languages. A test checks
 // that no key is missing in either.
 func baseMessages() map[string][2]string {
-	return map[string][2]string{
+	return withChannelMessages(map[string][2]string{
 		// key: {English, French}
 		"app":            {"callimport", "callimport"},
 		"skip":           {"Skip to content", "Aller au contenu"},
@@ -95,7 +95,7 @@ func baseMessages() map[string][2]string {
 		"src_sftp_pull":  {"SFTP pull", "Récupération SFTP"},
 		"src_genesys":    {"Genesys Cloud", "Genesys Cloud"},
 		"colon":          {": ", " : "},
-	}
+	})
 }
 
 // jsKeys are the strings the import script needs, sent in the page.

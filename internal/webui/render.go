@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/callimport/callimport/internal/call"
@@ -22,8 +23,8 @@ func parsePages() (map[string]*template.Template, error) {
 		"whenp":    formatTime,
 		"json":     func(v any) (string, error) { b, err := json.Marshal(v); return string(b), err },
 	}
-	pages := make(map[string]*template.Template, len(pageNames))
-	for _, name := range append(pageNames, totpPageNames...) {
+	pages := make(map[string]*template.Template, len(pageNames)+len(totpPageNames)+len(channelPages))
+	for _, name := range slices.Concat(pageNames, totpPageNames, channelPages) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)

@@ -54,6 +54,7 @@ type Config struct {
 	LockFor time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
+	Channels
 }
 
 type handler struct {
@@ -120,6 +121,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/status", h.api(h.callStatus))
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/audio", h.api(h.callAudio))
 	h.routesTOTP(mux)
+	h.routesChannels(mux)
 	mux.HandleFunc("/", h.notFound)
 	return headers(http.NewCrossOriginProtection().Handler(mux)), nil
 }
