@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/callimport/callimport/internal/admission"
 	"github.com/callimport/callimport/internal/audio"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
@@ -43,6 +44,8 @@ type Config struct {
 	// Observe, when set, is told of every committed recording: outcome is
 	// "received" (a new call) or "duplicate".
 	Observe func(source call.Source, outcome string, bytes int64, took time.Duration)
+	// Admission bounds the ingests admitted at once by Admit; nil admits all.
+	Admission *admission.Limiter
 }
 
 // Service is the intake path.
