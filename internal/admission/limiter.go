@@ -52,7 +52,7 @@ func (l *Limiter) TryAcquire(org string) (release func(), err error) {
 		return nil, refuse("server busy", "server busy, retry later", BusyRetryAfter)
 	}
 	if l.perOrgInUse[org] >= l.perOrg {
-		return nil, refuse("organisation busy", "too many uploads of this organisation at once, retry later", BusyRetryAfter)
+		return nil, refuse("organisation busy", "server busy with this organisation's uploads, retry later", BusyRetryAfter)
 	}
 	l.inUse++
 	l.perOrgInUse[org]++
