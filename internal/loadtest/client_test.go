@@ -67,13 +67,27 @@ type outcome struct {
 
 // upload posts one recording as the documented multipart form.
 func upload(ctx context.Context, cl *http.Client, base, key, campaign, name string, wav []byte) outcome {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	_ = mw.WriteField("campaign_id", campaign)
-	fw, _ := mw.CreateFormFile("file", name)
-	_, _ = fw.Write(wav)
-	_ = mw.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/calls/audio", &body)
+	return uploadFrom(ctx, cl, base, key, campaign, name, bytes.NewReader(wav))
+}
+
+// uploadFrom posts one recording read from wav, streaming the form.
+func uploadFrom(ctx context.Context, cl *http.Client, base, key, campaign, name string, wav io.Reader) outcome {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		err := mw.WriteField("campaign_id", campaign)
+		if err == nil {
+			var fw io.Writer
+			if fw, err = mw.CreateFormFile("file", name); err == nil {
+				if _, err = io.Copy(fw, wav); err == nil {
+					err = mw.Close()
+				}
+			}
+		}
+		pw.CloseWithError(err)
+	}()
+	defer func() { _ = pr.Close() }()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/calls/audio", pr)
 	if err != nil {
 		return outcome{err: err}
 	}

@@ -1,9 +1,13 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of the lock transaction
 
 	"github.com/callimport/callimport/internal/app/apptest"
 	"github.com/callimport/callimport/internal/config"
@@ -25,6 +31,11 @@ const (
 	faultWorkers = 4
 	faultPace    = 100 * time.Millisecond // between two uploads of a worker
 	faultMax     = 2000                   // uploads in all, whatever happens
+	// faultBurst recordings of faultBurstSize bytes (beyond the 16 MiB
+	// from which a call is marked processing) are sent just before the
+	// stop.
+	faultBurst     = 4
+	faultBurstSize = 17 << 20
 	// faultResumed is how many uploads must succeed after the restart.
 	faultResumed = 20
 	// faultRecover bounds the wait for them.
@@ -33,8 +44,8 @@ const (
 
 // event is one upload's answer, at a time since the test's start.
 type event struct {
-	at time.Duration
-	o  outcome
+	at, took time.Duration
+	o        outcome
 }
 
 // readyProbe is one /readyz answer.
@@ -86,9 +97,10 @@ func TestPostgresOutage(t *testing.T) {
 				if i > faultMax {
 					return
 				}
+				sent := time.Now()
 				o := upload(context.WithoutCancel(ctx), cl, env.URL, tn.WriteKey, tn.CampaignID, fmt.Sprintf("fault-%d.wav", i), recording(i))
 				mu.Lock()
-				events = append(events, event{at: since(), o: o})
+				events = append(events, event{at: since(), took: time.Since(sent), o: o})
 				mu.Unlock()
 				sleep(ctx, faultPace)
 			}
@@ -112,10 +124,44 @@ func TestPostgresOutage(t *testing.T) {
 	})
 
 	sleep(ctx, faultBefore)
+	// Just before the stop, long recordings are uploaded and, as soon as
+	// each is acknowledged, its row is locked by a transaction of the
+	// test: its probe job (which marks a call of 16 MiB or more as
+	// processing, then sets its final status) waits on the lock until
+	// PostgreSQL goes away, so its attempt fails and must be retried.
+	lockDB, err := sql.Open("pgx", pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lockDB.Close() }()
+	lockTx, err := lockDB.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lockTx.Rollback() }()
+	for k := range faultBurst {
+		i := faultMax + 1 + k
+		tn := []apptest.Tenant{env.A, env.B}[k%2]
+		sent := time.Now()
+		o := uploadFrom(ctx, cl, env.URL, tn.WriteKey, tn.CampaignID, fmt.Sprintf("long-%d.wav", i), longRecording(i, faultBurstSize))
+		if o.id != "" {
+			if _, err := lockTx.ExecContext(t.Context(), "SELECT 1 FROM calls WHERE id = $1 FOR UPDATE", o.id); err != nil {
+				t.Fatalf("lock call %s: %v", o.id, err)
+			}
+		}
+		mu.Lock()
+		events = append(events, event{at: since(), took: time.Since(sent), o: o})
+		mu.Unlock()
+	}
 	stopAt := since()
 	pg.stop(t)
 	stoppedAt := since()
-	sleep(ctx, faultOutage)
+	sleep(ctx, faultOutage/2)
+	// Behind the API, the store names the outage with its sentinel.
+	if _, _, err := env.Store.CallList(t.Context(), store.CallListParams{OrgID: env.A.OrgID, Limit: 1}); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("store during the outage: %v, want store.ErrUnavailable", err)
+	}
+	sleep(ctx, faultOutage-faultOutage/2)
 	restartAt := since()
 	pg.start(t)
 	startedAt := since()
@@ -148,7 +194,7 @@ func TestPostgresOutage(t *testing.T) {
 	var acked []string
 	type phase struct{ ok, unavailable int }
 	phases := map[string]*phase{"before": {}, "outage": {}, "after": {}}
-	firstOK, last503 := time.Duration(0), time.Duration(0)
+	firstOK, last503, slowest503 := time.Duration(0), time.Duration(0), time.Duration(0)
 	for _, e := range events {
 		ph := phases["before"]
 		switch {
@@ -168,7 +214,7 @@ func TestPostgresOutage(t *testing.T) {
 			}
 		case o.status == http.StatusServiceUnavailable && validRetryAfter(o.retryAfter):
 			ph.unavailable++
-			last503 = max(last503, e.at)
+			last503, slowest503 = max(last503, e.at), max(slowest503, e.took)
 		default:
 			t.Errorf("upload answered at %s: status %d, Retry-After %q; want 201/200 or 503 with Retry-After", e.at, o.status, o.retryAfter)
 		}
@@ -239,14 +285,17 @@ func TestPostgresOutage(t *testing.T) {
 		count(*) FILTER (WHERE cardinality(errors) > 0) FROM river_job WHERE kind = 'probe_call'`).Scan(&retried, &failed); err != nil {
 		t.Fatalf("count retried probe jobs: %v", err)
 	}
+	if failed == 0 {
+		t.Errorf("no probe job failed an attempt during the outage: the retry path was not exercised")
+	}
 
 	t.Logf("timeline (s since start): stop issued %.1f, stopped %.1f, start issued %.1f, started %.1f, end %.1f",
 		stopAt.Seconds(), stoppedAt.Seconds(), restartAt.Seconds(), startedAt.Seconds(), end.Seconds())
 	t.Logf("/readyz: 503 from %.1f to %.1f, 200 again at %.1f (%d probes)",
 		ready503First.Seconds(), ready503Last.Seconds(), readyBackAt.Seconds(), len(probes))
-	t.Logf("uploads: before %d ok; during the outage %d ok, %d × 503 with Retry-After; after the restart %d ok, %d × 503; last 503 at %.1f, first success after the restart at %.1f",
+	t.Logf("uploads: before %d ok; during the outage %d ok, %d × 503 with Retry-After; after the restart %d ok, %d × 503; last 503 at %.1f (slowest 503 answer %s), first success after the restart at %.1f",
 		phases["before"].ok, phases["outage"].ok, phases["outage"].unavailable, phases["after"].ok, phases["after"].unavailable,
-		last503.Seconds(), firstOK.Seconds())
+		last503.Seconds(), slowest503.Round(time.Millisecond), firstOK.Seconds())
 	t.Logf("%d acknowledged calls all imported %s after the load stopped (%d probe jobs failed an attempt, %d were retried); %d calls stored (%d committed although answered 503); orphan sweep removed %d",
 		len(acked), importWait.Round(time.Millisecond), failed, retried, len(stored), len(stored)-len(acked), n)
 }
@@ -321,4 +370,37 @@ func blobKeys(t *testing.T, dataDir string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// longRecording returns a WAV file (16-bit PCM, 8 kHz, mono) of size bytes
+// whose samples are a noise of seed, made as it is read.
+func longRecording(seed, size int) io.Reader {
+	h := make([]byte, 44)
+	copy(h, "RIFF")
+	binary.LittleEndian.PutUint32(h[4:], uint32(size-8))
+	copy(h[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(h[16:], 16)
+	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(h[22:], 1) // mono
+	binary.LittleEndian.PutUint32(h[24:], 8000)
+	binary.LittleEndian.PutUint32(h[28:], 16000)
+	binary.LittleEndian.PutUint16(h[32:], 2)
+	binary.LittleEndian.PutUint16(h[34:], 16)
+	copy(h[36:], "data")
+	binary.LittleEndian.PutUint32(h[40:], uint32(size-44))
+	return io.MultiReader(bytes.NewReader(h), io.LimitReader(&noise{x: uint32(seed)*2654435761 + 1}, int64(size-44)))
+}
+
+// noise is an endless xorshift noise of 16-bit samples.
+type noise struct{ x uint32 }
+
+func (n *noise) Read(p []byte) (int, error) {
+	p = p[:len(p)&^1]
+	for i := 0; i < len(p); i += 2 {
+		n.x ^= n.x << 13
+		n.x ^= n.x >> 17
+		n.x ^= n.x << 5
+		binary.LittleEndian.PutUint16(p[i:], uint16(n.x)>>4)
+	}
+	return len(p), nil
 }
