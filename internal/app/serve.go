@@ -73,8 +73,9 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 		return nil, errors.Join(fmt.Errorf("job queue: %w", err), s.Close())
 	}
 	s.Metrics.Registry.MustRegister(newQueueCollector(ctx, s.Queue))
+	admit, rate := newLimits(cfg.Limits)
 	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log,
-		Observe: s.observeIngest})
+		Observe: s.observeIngest, Admission: admit})
 	s.Auth = auth.New(st, auth.Config{TokenTTL: cfg.TokenTTL})
 	s.Uploads, err = tusupload.New(tusupload.Config{Ingest: s.Ingest, Campaigns: st,
 		Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
@@ -83,7 +84,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	}
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Uploads: s.Uploads, Ready: s.ready,
+		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate,
 	})
 	web, err := webHandler(s, cfg.Web, log)
 	if err != nil {

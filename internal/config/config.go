@@ -67,6 +67,8 @@ type Serve struct {
 	Genesys Genesys
 	// SFTPPull configures pulling from customers' SFTP servers.
 	SFTPPull SFTPPull
+	// Limits bounds concurrent ingests and request rates.
+	Limits Limits
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -109,6 +111,9 @@ func (s *Serve) Validate() error {
 	}
 	if s.MaxUploadSize < 0 {
 		return errors.New("max-upload-size must not be negative")
+	}
+	if err := s.Limits.Validate(); err != nil {
+		return err
 	}
 	switch strings.ToLower(s.LogLevel) {
 	case "", "debug", "info", "warn", "error":
@@ -292,4 +297,5 @@ func BindServe(f *Flags, s *Serve) {
 	BindSFTP(f, &s.SFTP)
 	BindGenesys(f, &s.Genesys)
 	BindSFTPPull(f, &s.SFTPPull)
+	BindLimits(f, &s.Limits)
 }

@@ -10,11 +10,18 @@ import (
 	"github.com/callimport/callimport/internal/store"
 )
 
-// authed requires an API key (x-api-key) or a bearer token carrying scope.
+// authed requires an API key (x-api-key) or a bearer token carrying scope,
+// and answers 429 with Retry-After when the credential exceeds its rate
+// (Config.RateLimit).
 func (s *Server) authed(scope store.Scope, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.cfg.RateLimit.Allow(p.Kind + ":" + p.ID); err != nil {
+			closeUnread(w, r)
 			s.writeError(w, r, err)
 			return
 		}

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
+	"time"
 
+	"github.com/callimport/callimport/internal/admission"
 	"github.com/callimport/callimport/internal/call"
+	"github.com/callimport/callimport/internal/store"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -53,6 +57,7 @@ func statusOf(code call.Code) int {
 // writeError answers err as problem+json. Internal text is logged here,
 // once, and never sent.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = domainError(err)
 	code := call.ErrorCode(err)
 	status := statusOf(code)
 	p := Problem{
@@ -76,13 +81,33 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
 	case http.StatusTooManyRequests:
-		if w.Header().Get("Retry-After") == "" {
-			w.Header().Set("Retry-After", "1")
+		after, ok := admission.RetryAfter(err)
+		if !ok {
+			after = time.Second
 		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(after.Seconds()))))
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="callimport"`)
 	}
 	writeProblem(w, p)
+}
+
+// domainError turns the store's sentinel for an unreachable database into
+// CodeUnavailable (503 with Retry-After), wherever the error came from.
+func domainError(err error) error {
+	if call.ErrorCode(err) == call.CodeInternal && errors.Is(err, store.ErrUnavailable) {
+		return &call.Error{Code: call.CodeUnavailable, Message: "the database is unavailable, try again later", Err: err}
+	}
+	return err
+}
+
+// closeUnread asks the server to close the connection after the answer
+// when r's body may not have been read, so that the client stops sending
+// it instead of being left writing.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callimport/callimport/internal/admission"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/httpapi/tusupload"
@@ -38,6 +39,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// RateLimit bounds each credential's request rate on every
+	// authenticated route (nil: no limit).
+	RateLimit *admission.RateLimiter
 }
 
 // Server is the HTTP API.

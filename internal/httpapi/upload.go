@@ -19,6 +19,8 @@ const maxFieldSize = 128 << 10
 // createCall receives `multipart/form-data` with one `file` part and the
 // envelope fields, in any order. The file streams into the blob store as it
 // arrives (Stage); the call is committed once every field is read (Commit).
+// Beyond the ingest limits (ingest.Service.Admit) it answers 429 with
+// Retry-After before reading the body.
 func (s *Server) createCall(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	org := principal(r).OrgID
@@ -27,6 +29,13 @@ func (s *Server) createCall(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, tooLarge(s.cfg.Ingest.MaxFileSize()))
 		return
 	}
+	release, err := s.cfg.Ingest.Admit(org)
+	if err != nil { // before reading the body: nothing is queued
+		closeUnread(w, r)
+		s.writeError(w, r, err)
+		return
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	mr, err := formdata.FromRequest(r, formdata.Config{})
 	if err != nil {

@@ -13,7 +13,10 @@ import (
 // discovery) needs the calls:write scope; the caller's organisation goes to
 // the handler in the request context, and its errors are answered by
 // writeError like the rest of the API. h must have been built with
-// BasePath /v1/uploads/ (the default).
+// BasePath /v1/uploads/ (the default). Requests that carry bytes (PATCH,
+// POST with a body) count against the ingest limits (ingest.Service.Admit):
+// beyond them they are answered 429 with Retry-After before their body is
+// read, and the upload can be resumed later.
 func (s *Server) mountUploads(h *tusupload.Handler) {
 	if h == nil {
 		return
@@ -24,6 +27,15 @@ func (s *Server) mountUploads(h *tusupload.Handler) {
 		source := call.SourceAPI
 		if p.Kind == "user" {
 			source = call.SourceWeb
+		}
+		if r.Method == http.MethodPatch || (r.Method == http.MethodPost && r.ContentLength != 0) {
+			release, err := s.cfg.Ingest.Admit(p.OrgID) // requests that carry bytes
+			if err != nil {
+				closeUnread(w, r)
+				s.writeError(w, r, err)
+				return
+			}
+			defer release()
 		}
 		h.ServeHTTP(w, r.WithContext(tusupload.WithCaller(r.Context(), tusupload.Caller{OrgID: p.OrgID, Source: source})))
 	}

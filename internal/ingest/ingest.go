@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/callimport/callimport/internal/admission"
 	"github.com/callimport/callimport/internal/audio"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
@@ -43,6 +44,8 @@ type Config struct {
 	// Observe, when set, is told of every committed recording: outcome is
 	// "received" (a new call) or "duplicate".
 	Observe func(source call.Source, outcome string, bytes int64, took time.Duration)
+	// Admission bounds the ingests admitted at once by Admit; nil admits all.
+	Admission *admission.Limiter
 }
 
 // Service is the intake path.
@@ -165,7 +168,9 @@ func (s *Service) Discard(ctx context.Context, st Staged) { s.discard(ctx, st.Bl
 
 // Commit turns a staged recording into a call of env's campaign, with its
 // probe job in the same transaction. A refusal discards the staged bytes; a
-// duplicate returns the existing call.
+// duplicate returns the existing call. When the database cannot be reached
+// (store.ErrUnavailable) the bytes are left to the orphan cleaner, since
+// the commit may have happened.
 func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, source call.Source) (Result, error) {
 	camp, err := s.campaign(ctx, st.OrgID, env.CampaignID)
 	if err != nil {
@@ -198,6 +203,13 @@ func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, sour
 			"source", string(source), "size_bytes", st.Size, "format", string(st.Format))
 		s.observe(st, source, "received")
 		return Result{Call: created}, nil
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		// The connection failed, perhaps during COMMIT: the call may be
+		// committed without us knowing. Its bytes stay, with their intake
+		// if the commit did not happen, for the orphan cleaner, which
+		// never removes a blob that a call points to.
+		return Result{}, unavailable("commit call", err)
 	}
 	s.discard(ctx, st.BlobKey)
 	if !errors.Is(err, store.ErrAlreadyExists) {

@@ -135,7 +135,7 @@ func (f *fsys) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	case !isTemp(v.rel) && isCSV(v.rel):
 		return &memWriter{f: f, v: v, limit: maxCSV, accept: f.acceptCSV}, nil
 	case !isTemp(v.rel):
-		return f.newUpload(v), nil
+		return f.openUpload(v)
 	}
 	if err := f.root.MkdirAll(filepath.Dir(v.local()), 0o700); err != nil {
 		return nil, f.status("stage upload", err)

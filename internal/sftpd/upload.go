@@ -36,11 +36,39 @@ var (
 	_ sftp.TransferError = (*upload)(nil)
 )
 
-func (f *fsys) newUpload(v vpath) *upload {
+// admitter is the optional capability of an Ingester (ingest.Service) that
+// bounds the ingests running at once.
+type admitter interface {
+	Admit(orgID string) (release func(), err error)
+}
+
+// admit asks the Ingester to let one more ingest run now; a refusal is a
+// *call.Error with CodeRateLimited ("server busy, retry later").
+func (f *fsys) admit() (func(), error) {
+	if a, ok := f.s.cfg.Ingest.(admitter); ok {
+		return a.Admit(f.orgID)
+	}
+	return func() {}, nil
+}
+
+// openUpload starts an upload if the server admits one more ingest; if not,
+// the open fails at once with the refusal's message, and the client may
+// retry later.
+func (f *fsys) openUpload(v vpath) (io.WriterAt, error) {
+	release, err := f.admit()
+	if err != nil {
+		f.log.Info("sftp upload refused", "file", v.rel, "campaign_id", v.campaign, "err", err.Error())
+		return nil, f.status("open upload", err)
+	}
+	return f.newUpload(v, release), nil
+}
+
+func (f *fsys) newUpload(v vpath, release func()) *upload {
 	pr, pw := io.Pipe()
 	u := &upload{f: f, v: v, pw: pw, ow: newOrderedWriter(pw, f.s.cfg.ReorderBuffer), done: make(chan struct{})}
 	go func() {
 		defer close(u.done)
+		defer release()
 		u.res, u.err = f.ingest(v, pr)
 		pr.CloseWithError(errors.New("ingest finished"))
 	}()
@@ -126,6 +154,11 @@ func (f *fsys) importStaged(from, to vpath) error {
 		_ = f.root.Remove(from.local())
 		return f.status("import staged metadata", err)
 	}
+	release, err := f.admit()
+	if err != nil { // the staged file stays: the rename can be retried
+		return f.status("import staged", err)
+	}
+	defer release()
 	fh, err := f.root.Open(from.local())
 	if err != nil {
 		return f.status("import staged", err)

@@ -26,6 +26,10 @@ var (
 	ErrAlreadyExists = errors.New("already exists")
 	// ErrInvalidCursor: a paging cursor that this store did not produce.
 	ErrInvalidCursor = errors.New("invalid cursor")
+	// ErrUnavailable: the database cannot be reached or is shutting down
+	// (connection refused or lost, server starting or stopping, too many
+	// connections); the same request may succeed later.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // Store is the metadata store. Queries run outside a transaction; InTx runs

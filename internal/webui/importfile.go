@@ -78,6 +78,15 @@ func (h *handler) importFile(w http.ResponseWriter, r *http.Request, v viewer) {
 		writeJSON(w, status, o)
 		return
 	}
+	release, err := h.cfg.Ingest.Admit(v.User.OrgID)
+	if err != nil { // busy: refused before the body is read
+		status, o := problem(v.T, err)
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Connection", "close")
+		writeJSON(w, status, o)
+		return
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.Ingest.MaxFileSize()+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {

@@ -112,6 +112,8 @@ func problem(t translator, err error) (int, outcome) {
 		return http.StatusNotFound, withReason(outcome{Outcome: "failed"}, t.T("not_found_text"))
 	case call.CodeUnavailable:
 		return http.StatusServiceUnavailable, withReason(outcome{Outcome: "failed"}, t.T("e_unavailable"))
+	case call.CodeRateLimited: // the server is busy: the file can be retried
+		return http.StatusTooManyRequests, withReason(outcome{Outcome: "failed"}, t.T("e_unavailable"))
 	}
 	return http.StatusInternalServerError, withReason(outcome{Outcome: "failed"}, t.T("e_other"))
 }

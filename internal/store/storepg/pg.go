@@ -66,6 +66,9 @@ func newDialect() *storesql.Dialect {
 }
 
 func classify(err error) storesql.ErrorKind {
+	if unavailable(err) {
+		return storesql.ErrorUnavailable
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return storesql.ErrorOther

@@ -212,12 +212,12 @@ func list[T any](ctx context.Context, q *queries, scan func(scanner) (T, error),
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, q.fail(err, "%s", op)
 		}
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, q.fail(err, "%s", op)
 	}
 	return out, nil
 }

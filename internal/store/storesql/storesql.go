@@ -30,9 +30,10 @@ type ErrorKind int
 
 // The kinds of driver errors the store maps to sentinels.
 const (
-	ErrorOther      ErrorKind = iota
-	ErrorUnique               // a unique constraint refused the write
-	ErrorForeignKey           // a referenced row does not exist
+	ErrorOther       ErrorKind = iota
+	ErrorUnique                // a unique constraint refused the write
+	ErrorForeignKey            // a referenced row does not exist
+	ErrorUnavailable           // the database cannot be reached or is shutting down
 )
 
 // Dialect is what a backend supplies.
@@ -53,7 +54,8 @@ type Dialect struct {
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.
 	EncodeTime func(t time.Time) any
-	// Classify tells unique and foreign-key violations from other errors.
+	// Classify tells unique and foreign-key violations and an unreachable
+	// database from other errors.
 	Classify func(err error) ErrorKind
 }
 
@@ -139,7 +141,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 func (q *queries) inTx(ctx context.Context, fn func(q *queries, tx *sql.Tx) error) (err error) {
 	tx, err := q.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return q.fail(err, "begin")
 	}
 	committed := false
 	defer func() {
@@ -155,7 +157,7 @@ func (q *queries) inTx(ctx context.Context, fn func(q *queries, tx *sql.Tx) erro
 	}
 	committed = true
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return q.fail(err, "commit")
 	}
 	return q.durable(ctx)
 }
@@ -169,8 +171,9 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 }
 
 // fail wraps err with the operation, turning no rows and foreign-key
-// violations into store.ErrNotFound and unique violations into
-// store.ErrAlreadyExists.
+// violations into store.ErrNotFound, unique violations into
+// store.ErrAlreadyExists, and an unreachable database into
+// store.ErrUnavailable.
 func (q *queries) fail(err error, format string, args ...any) error {
 	op := fmt.Sprintf(format, args...)
 	switch {
@@ -180,6 +183,8 @@ func (q *queries) fail(err error, format string, args ...any) error {
 		return fmt.Errorf("%s: %w: %w", op, store.ErrAlreadyExists, err)
 	case q.d.Classify(err) == ErrorForeignKey:
 		return fmt.Errorf("%s: %w: %w", op, store.ErrNotFound, err)
+	case q.d.Classify(err) == ErrorUnavailable:
+		return fmt.Errorf("%s: %w: %w", op, store.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -90,6 +90,9 @@ func classify(err error) storesql.ErrorKind {
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return storesql.ErrorForeignKey
 	}
+	if c := se.Code() & 0xff; c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+		return storesql.ErrorUnavailable // still locked after busy_timeout
+	}
 	return storesql.ErrorOther
 }
 
