@@ -35,8 +35,11 @@ func buildOpenAPI(fsys fs.FS) ([]byte, error) {
 			return nil, err
 		}
 		n, err := parseNode(b)
-		if err != nil || n.kind != kindObject {
-			return nil, fmt.Errorf("%s: not a JSON object: %v", name, err)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if n.kind != kindObject {
+			return nil, fmt.Errorf("%s: not a JSON object", name)
 		}
 		if doc == nil {
 			doc = n
