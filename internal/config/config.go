@@ -67,6 +67,8 @@ type Serve struct {
 	Genesys Genesys
 	// SFTPPull configures pulling from customers' SFTP servers.
 	SFTPPull SFTPPull
+	// Privacy configures retention and erasure.
+	Privacy Privacy
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -292,4 +294,5 @@ func BindServe(f *Flags, s *Serve) {
 	BindSFTP(f, &s.SFTP)
 	BindGenesys(f, &s.Genesys)
 	BindSFTPPull(f, &s.SFTPPull)
+	BindPrivacy(f, &s.Privacy)
 }
