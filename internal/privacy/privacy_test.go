@@ -138,7 +138,9 @@ func TestErasureByEmailAndMetadata(t *testing.T) {
 		a1, a2 := e.campaign(t, orgA.ID, 0), e.campaign(t, orgA.ID, 0)
 		b1 := e.campaign(t, orgB.ID, 0)
 		const email, phone = "Jeanne.Martin@example.com", "+33 6 12 34 56 78"
-		phoneMeta := func(k, v string) []call.MetaPair { return []call.MetaPair{{Key: "queue", Value: "x"}, {Key: k, Value: v}} }
+		phoneMeta := func(k, v string) []call.MetaPair {
+			return []call.MetaPair{{Key: "queue", Value: "x"}, {Key: k, Value: v}}
+		}
 
 		byEmail := []call.Call{
 			e.call(t, a1, callSpec{email: email}),

@@ -51,7 +51,7 @@ func (s *Service) retainCampaign(ctx context.Context, orgID, campaignID string, 
 	n := 0
 	for n < limit {
 		batch := min(s.cfg.BatchSize, limit-n)
-		calls, err := s.priv.CallListCreatedBefore(ctx, campaignID, cutoff, batch)
+		calls, err := s.priv.CallListCreatedBefore(ctx, orgID, campaignID, cutoff, batch)
 		if err != nil {
 			return n, err
 		}

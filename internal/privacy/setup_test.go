@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ type callSpec struct {
 // call creates a call of the campaign with a blob, received age ago.
 func (e *env) call(t *testing.T, c call.Campaign, s callSpec) call.Call {
 	t.Helper()
-	id := call.NewID()
+	id := idAt(time.Now().Add(-s.age))
 	key := blob.CallKey(c.OrgID, c.ID, id)
 	w, err := e.bucket.NewWriter(t.Context(), key)
 	if err != nil {
@@ -177,6 +178,13 @@ func (e *env) noIntakes(t *testing.T) {
 	if len(in) != 0 {
 		t.Errorf("intakes left: %v", in)
 	}
+}
+
+// idAt returns a call id (UUIDv7) of time t, as call.NewID made it then.
+func idAt(t time.Time) string {
+	id := call.NewID()
+	ms := uint64(t.UnixMilli())
+	return fmt.Sprintf("%08x-%04x", ms>>16, ms&0xffff) + id[13:]
 }
 
 func randHex(n int) string {

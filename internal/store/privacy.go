@@ -63,9 +63,12 @@ type Privacy interface {
 	// CampaignListRetained returns every campaign of every organisation
 	// whose RetentionDays is above 0, by organisation and id.
 	CampaignListRetained(ctx context.Context) ([]call.Campaign, error)
-	// CallListCreatedBefore returns up to limit calls of the campaign whose
-	// CreatedAt (the time the call was received) is before t, oldest first.
-	CallListCreatedBefore(ctx context.Context, campaignID string, t time.Time, limit int) ([]call.Call, error)
+	// CallListCreatedBefore returns up to limit calls of the organisation's
+	// campaign whose CreatedAt (the time the call was received) is before t,
+	// by id. It walks the campaign's ids (time-ordered, call.NewID) up to
+	// t's, so a call whose id is later than its CreatedAt (clock skew
+	// between processes) is only found once t passes its id's time.
+	CallListCreatedBefore(ctx context.Context, orgID, campaignID string, t time.Time, limit int) ([]call.Call, error)
 	// CallListByAgentEmail returns up to limit calls of the organisation
 	// (and of campaignID unless "") whose agent e-mail equals email, ignoring
 	// ASCII case, by id.

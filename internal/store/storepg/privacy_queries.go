@@ -11,8 +11,8 @@ const erasureCols = `id, org_id, campaign_id, kind, metadata_key, criterion_sha2
 func newPrivacyQueries() *storesql.PrivacyQueries {
 	return &storesql.PrivacyQueries{
 		CampaignListRetained: `SELECT ` + campaignCols + ` FROM campaigns WHERE retention_days > 0 ORDER BY org_id, id`,
-		CallListCreatedBefore: `SELECT ` + callCols + ` FROM calls WHERE campaign_id = $1 AND created_at < $2
-			ORDER BY created_at, id LIMIT $3`,
+		CallListCreatedBefore: `SELECT ` + callCols + ` FROM calls
+			WHERE org_id = $1 AND campaign_id = $2 AND id < $3 AND created_at < $4 ORDER BY id LIMIT $5`,
 		CallListByAgentEmail: `SELECT ` + callCols + ` FROM calls
 			WHERE org_id = $1 AND ($2::text = '' OR campaign_id = $3::text) AND lower(agent_email) = lower($4::text)
 			ORDER BY id LIMIT $5`,

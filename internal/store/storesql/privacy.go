@@ -16,7 +16,9 @@ import (
 //	  status, receipt, error, requested_by, created_at, finished_at
 type PrivacyQueries struct {
 	CampaignListRetained  string // → campaigns with retention_days > 0
-	CallListCreatedBefore string // campaign_id, before, limit → calls oldest first
+	// CallListCreatedBefore: org_id, campaign_id, id bound, before, limit →
+	// calls by id (walking the index on org_id, campaign_id, id).
+	CallListCreatedBefore string
 	// CallListByAgentEmail: org_id, campaign_id, campaign_id, email, limit →
 	// calls by id ('' campaign = any; e-mail compared lower-cased).
 	CallListByAgentEmail string
@@ -54,13 +56,20 @@ func (q *queries) CampaignListRetained(ctx context.Context) ([]call.Campaign, er
 }
 
 // CallListCreatedBefore returns the campaign's calls received before t.
-func (q *queries) CallListCreatedBefore(ctx context.Context, campaignID string, t time.Time, limit int) ([]call.Call, error) {
+func (q *queries) CallListCreatedBefore(ctx context.Context, orgID, campaignID string, t time.Time, limit int) ([]call.Call, error) {
 	pq, err := q.privacy()
 	if err != nil {
 		return nil, err
 	}
 	return list(ctx, q, scanCall, "list calls before retention limit", pq.CallListCreatedBefore,
-		campaignID, q.time(t), max(limit, 1))
+		orgID, campaignID, idAfter(t), q.time(t), max(limit, 1))
+}
+
+// idAfter returns a string above every UUIDv7 (call.NewID) made up to t's
+// millisecond and below those of later milliseconds.
+func idAfter(t time.Time) string {
+	ms := uint64(max(t.UnixMilli()+1, 0))
+	return fmt.Sprintf("%08x-%04x-0000-0000-000000000000", ms>>16, ms&0xffff)
 }
 
 // CallListByAgentEmail returns the organisation's calls of an agent e-mail.

@@ -11,8 +11,8 @@ const erasureCols = `id, org_id, campaign_id, kind, metadata_key, criterion_sha2
 func newPrivacyQueries() *storesql.PrivacyQueries {
 	return &storesql.PrivacyQueries{
 		CampaignListRetained: `SELECT ` + campaignCols + ` FROM campaigns WHERE retention_days > 0 ORDER BY org_id, id`,
-		CallListCreatedBefore: `SELECT ` + callCols + ` FROM calls WHERE campaign_id = ? AND created_at < ?
-			ORDER BY created_at, id LIMIT ?`,
+		CallListCreatedBefore: `SELECT ` + callCols + ` FROM calls
+			WHERE org_id = ? AND campaign_id = ? AND id < ? AND created_at < ? ORDER BY id LIMIT ?`,
 		CallListByAgentEmail: `SELECT ` + callCols + ` FROM calls
 			WHERE org_id = ? AND (? = '' OR campaign_id = ?) AND lower(agent_email) = lower(?)
 			ORDER BY id LIMIT ?`,

@@ -1,5 +1,5 @@
--- GDPR: erasure requests with their receipts, and the indexes that retention
--- and erasure look-ups walk.
+-- GDPR: erasure requests with their receipts, and the index of erasure by
+-- agent e-mail (case-insensitive). Retention walks calls_org_campaign_id.
 CREATE TABLE erasures (
     id               text        NOT NULL PRIMARY KEY,
     org_id           text        NOT NULL REFERENCES orgs (id),
@@ -17,5 +17,4 @@ CREATE TABLE erasures (
 );
 
 CREATE INDEX erasures_org ON erasures (org_id, created_at);
-CREATE INDEX calls_campaign_created ON calls (campaign_id, created_at);
 CREATE INDEX calls_org_agent_lower ON calls (org_id, lower(agent_email));
