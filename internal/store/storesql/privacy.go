@@ -15,7 +15,7 @@ import (
 //	erasure: id, org_id, campaign_id, kind, metadata_key, criterion_sha256, criterion,
 //	  status, receipt, error, requested_by, created_at, finished_at
 type PrivacyQueries struct {
-	CampaignListRetained  string // → campaigns with retention_days > 0
+	CampaignListRetained string // → campaigns with retention_days > 0
 	// CallListCreatedBefore: org_id, campaign_id, id bound, before, limit →
 	// calls by id (walking the index on org_id, campaign_id, id).
 	CallListCreatedBefore string
