@@ -87,6 +87,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("resumable uploads: %w", err), s.Close())
 	}
+	s.Privacy.AddStaging(s.Uploads)
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
 		Uploads: s.Uploads, Ready: s.ready, Erasures: s.Privacy,

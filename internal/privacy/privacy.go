@@ -16,7 +16,9 @@
 //
 // A call is erased in one transaction that deletes its row and SFTP
 // receipts and records its blob key as an intake dated at the Unix epoch;
-// the blob is deleted after the commit, then the intake. A crash in between
+// the blob is deleted after the commit, then the intake, then the staging
+// copies (Config.Staging: the tus upload records, which would otherwise
+// expire after 24 hours). A crash in between
 // leaves a stale intake that the orphan cleaner (internal/ingest) removes
 // with its blob on its next run: nothing stays half-deleted. An erasure's
 // receipt grows in the same transactions, so a retried erasure job reports
@@ -46,6 +48,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,6 +80,13 @@ type Enqueuer interface {
 	EnqueueErasureTx(ctx context.Context, tx *sql.Tx, erasureID string) error
 }
 
+// Staging forgets the copies a channel keeps of a call outside the store
+// and the blob store (the tus upload records, which hold the envelope until
+// they expire); *tusupload.Handler implements it.
+type Staging interface {
+	ForgetCalls(ctx context.Context, callIDs []string) (int, error)
+}
+
 // Config configures a Service. Store and Blobs are required.
 type Config struct {
 	// Store must implement store.Privacy.
@@ -88,6 +98,9 @@ type Config struct {
 	// retention.delete events (ids and counts only). Defaults to
 	// audit.Discard. A failure to record is logged, never fatal.
 	Audit audit.Recorder
+	// Staging are told of every erased call, after its row and blob are
+	// gone (a crash in between leaves the copy to expire on its own).
+	Staging []Staging
 	// BatchSize is how many calls one transaction erases. Defaults to 100.
 	BatchSize int
 	// MaxRetentionRun bounds how many calls one retention run deletes; the
@@ -139,6 +152,20 @@ func (s *Service) SetEnqueuer(e Enqueuer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.enq = e
+}
+
+// AddStaging adds a staging copy keeper to Config.Staging (for one built
+// after the Service).
+func (s *Service) AddStaging(st Staging) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.Staging = append(s.cfg.Staging, st)
+}
+
+func (s *Service) staging() []Staging {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.cfg.Staging)
 }
 
 func (s *Service) enqueuer() Enqueuer {
@@ -213,6 +240,17 @@ func (s *Service) eraseBatch(ctx context.Context, ids []callRef, inTx func(tx st
 		}
 		if err := s.st.IntakeDelete(bctx, k); err != nil {
 			return erased, fmt.Errorf("forget intake of erased call: %w", err)
+		}
+	}
+	if len(erased) > 0 {
+		ids := make([]string, len(erased))
+		for i, c := range erased {
+			ids[i] = c.ID
+		}
+		for _, st := range s.staging() {
+			if _, err := st.ForgetCalls(bctx, ids); err != nil {
+				return erased, fmt.Errorf("forget staging copies of erased calls: %w", err)
+			}
 		}
 	}
 	return erased, nil

@@ -1,8 +1,11 @@
 package apitest_test
 
 import (
+	"encoding/base64"
 	"net/http"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -28,6 +31,8 @@ type erasureJSON struct {
 	} `json:"receipt"`
 	Error *string `json:"error"`
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func (e erasureJSON) erasedIDs() []string {
 	var ids []string
@@ -94,9 +99,26 @@ func testErasures(t *testing.T, h *harness) {
 	a4 := up(h.A.WriteKey, h.A.CampaignID, "a4.wav", 904, field("agent_email", "bob@example.com"), field("metadata", `{"phone":"+33600000000","caller":"`+phone+`"}`))
 	a5 := up(h.A.WriteKey, other, "a5.wav", 905)
 	b1 := up(h.B.WriteKey, h.B.CampaignID, "b1.wav", 906, field("agent_email", alice), field("metadata", `{"phone":"`+phone+`"}`))
-	for _, c := range []callJSON{a1, a2, a3, a4, a5} {
+	// A resumable upload of alice's: its record holds the envelope until it
+	// expires, unless the erasure removes it.
+	data := wav(907, 800)
+	resp, body := tusDo(t, h, http.MethodPost, "/v1/uploads/", h.A.WriteKey, "", map[string]string{
+		"Upload-Length": strconv.Itoa(len(data)), "Upload-Metadata": "campaign_id " + b64(h.A.CampaignID) + ",agent_email " + b64(alice),
+	}, nil)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("tus create: %d %s", resp.StatusCode, body)
+	}
+	tusLoc := resp.Header.Get("Location")
+	resp, body = tusDo(t, h, http.MethodPatch, tusLoc, h.A.WriteKey, "", map[string]string{
+		"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}, data)
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("tus patch: %d %s", resp.StatusCode, body)
+	}
+	a6 := callJSON{ID: resp.Header.Get("Upload-Call-Id"), FileName: "tus upload"}
+	for _, c := range []callJSON{a1, a2, a3, a4, a5, a6} {
 		h.waitCall(t, h.A.ReadKey, c.ID)
 	}
+	a6 = h.waitCall(t, h.A.ReadKey, a6.ID)
 	h.waitCall(t, h.B.ReadKey, b1.ID)
 	alive := func(key string, c callJSON, want bool) {
 		t.Helper()
@@ -122,17 +144,23 @@ func testErasures(t *testing.T, h *harness) {
 
 	// A by agent e-mail (any case): a1 and a2, in both campaigns.
 	e1 := h.erase(t, h.A.AdminKey, map[string]any{"agent_email": " ALICE.erase@example.com"})
-	if got, want := e1.erasedIDs(), slices.Sorted(slices.Values([]string{a1.ID, a2.ID})); !slices.Equal(got, want) {
+	if got, want := e1.erasedIDs(), slices.Sorted(slices.Values([]string{a1.ID, a2.ID, a6.ID})); !slices.Equal(got, want) {
 		t.Errorf("erasure by e-mail erased %v, want %v", got, want)
 	}
 	if e1.Kind != "agent_email" || e1.CampaignID != nil || e1.MetadataKey != nil || len(e1.CriterionSHA256) != 64 {
 		t.Errorf("erasure %+v", e1)
 	}
 	for _, rc := range e1.Receipt.Calls {
-		if c := map[string]callJSON{a1.ID: a1, a2.ID: a2}[rc.ID]; rc.SHA256 != c.SHA256 || rc.CampaignID != c.CampaignID ||
+		if c := map[string]callJSON{a1.ID: a1, a2.ID: a2, a6.ID: a6}[rc.ID]; rc.SHA256 != c.SHA256 || rc.CampaignID != c.CampaignID ||
 			!rc.ReceivedAt.Equal(c.CreatedAt) {
 			t.Errorf("receipt entry %+v, call %+v", rc, c)
 		}
+	}
+	if resp, _ := tusDo(t, h, http.MethodHead, tusLoc, h.A.WriteKey, "", nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("HEAD of the erased call's upload: %d, want 404", resp.StatusCode)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(h.DataDir, "uploads", "*")); len(leftovers) != 0 {
+		t.Errorf("upload files left after the erasure: %v", leftovers)
 	}
 	// A by metadata value restricted to a campaign: a3 only (a4 has the
 	// value under another key).
@@ -149,7 +177,7 @@ func testErasures(t *testing.T, h *harness) {
 	if got := e3.erasedIDs(); !slices.Equal(got, []string{a5.ID}) {
 		t.Errorf("erasure of a call erased %v", got)
 	}
-	for _, c := range []callJSON{a1, a2, a3, a5} {
+	for _, c := range []callJSON{a1, a2, a3, a5, a6} {
 		alive(h.A.ReadKey, c, false)
 	}
 	alive(h.A.ReadKey, a4, true)
@@ -160,7 +188,7 @@ func testErasures(t *testing.T, h *harness) {
 		Data []erasureJSON `json:"data"`
 	}
 	h.json(t, request{method: "GET", path: "/v1/erasures", apiKey: h.A.AdminKey}, http.StatusOK, &la)
-	_, body := h.do(t, request{method: "GET", path: "/v1/erasures", apiKey: h.B.AdminKey})
+	_, body = h.do(t, request{method: "GET", path: "/v1/erasures", apiKey: h.B.AdminKey})
 	decode(t, body, &lb)
 	var ids []string
 	for _, e := range la.Data {
@@ -209,7 +237,7 @@ func testErasures(t *testing.T, h *harness) {
 		resp, body := h.do(t, request{method: "GET", path: "/v1/erasures/" + tc.id, apiKey: tc.key})
 		checkProblem(t, resp, body, tc.status)
 	}
-	resp, body := h.do(t, request{method: "GET", path: "/v1/erasures", apiKey: h.A.WriteKey})
+	resp, body = h.do(t, request{method: "GET", path: "/v1/erasures", apiKey: h.A.WriteKey})
 	checkProblem(t, resp, body, http.StatusForbidden)
 	alive(h.A.ReadKey, a4, true)
 }
