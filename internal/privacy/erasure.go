@@ -235,8 +235,9 @@ func (s *Service) RunErasure(ctx context.Context, id string) error {
 		return fmt.Errorf("run erasure %s: %w", id, err)
 	}
 	receipt := decodeReceipt(e.Receipt)
+	after := "" // metadata: the last id looked at, so that each call is read once
 	for {
-		calls, err := s.matching(ctx, e)
+		calls, err := s.matching(ctx, e, after)
 		if err != nil {
 			return fmt.Errorf("run erasure %s: %w", id, err)
 		}
@@ -247,6 +248,7 @@ func (s *Service) RunErasure(ctx context.Context, id string) error {
 		for i, c := range calls {
 			refs[i] = callRef{orgID: e.OrgID, id: c.ID}
 		}
+		after = calls[len(calls)-1].ID
 		var next Receipt
 		_, err = s.eraseBatch(ctx, refs, func(tx store.Tx, erased []ErasedCall) error {
 			next = Receipt{Calls: append(append([]ErasedCall{}, receipt.Calls...), erased...)}
@@ -314,8 +316,9 @@ func (s *Service) FailErasure(ctx context.Context, id string, cause error) error
 	return nil
 }
 
-// matching returns the next calls the erasure e matches.
-func (s *Service) matching(ctx context.Context, e store.Erasure) ([]call.Call, error) {
+// matching returns the next calls the erasure e matches (for metadata,
+// after afterID).
+func (s *Service) matching(ctx context.Context, e store.Erasure, afterID string) ([]call.Call, error) {
 	switch e.Kind {
 	case store.ErasureByCall:
 		c, err := s.st.CallGet(ctx, e.OrgID, e.Criterion)
@@ -329,7 +332,7 @@ func (s *Service) matching(ctx context.Context, e store.Erasure) ([]call.Call, e
 	case store.ErasureByAgentEmail:
 		return s.priv.CallListByAgentEmail(ctx, e.OrgID, e.CampaignID, e.Criterion, s.cfg.BatchSize)
 	case store.ErasureByMetadata:
-		return s.priv.CallListByMetadata(ctx, e.OrgID, e.CampaignID, e.MetadataKey, e.Criterion, s.cfg.BatchSize)
+		return s.priv.CallListByMetadata(ctx, e.OrgID, e.CampaignID, e.MetadataKey, e.Criterion, afterID, s.cfg.BatchSize)
 	}
 	return nil, fmt.Errorf("unknown erasure kind %q", e.Kind)
 }

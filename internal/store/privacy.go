@@ -74,9 +74,11 @@ type Privacy interface {
 	// ASCII case, by id.
 	CallListByAgentEmail(ctx context.Context, orgID, campaignID, email string, limit int) ([]call.Call, error)
 	// CallListByMetadata returns up to limit calls of the organisation (and
-	// of campaignID unless "") having a metadata pair with exactly this key
-	// and exactly this value (case-sensitive, untrimmed), by id.
-	CallListByMetadata(ctx context.Context, orgID, campaignID, key, value string, limit int) ([]call.Call, error)
+	// of campaignID unless "") with ids above afterID ("" for the first)
+	// having a metadata pair with exactly this key and exactly this value
+	// (case-sensitive, untrimmed), by id. It reads every call of the
+	// organisation after afterID: page with the last id returned.
+	CallListByMetadata(ctx context.Context, orgID, campaignID, key, value, afterID string, limit int) ([]call.Call, error)
 	// CallErase removes the organisation's call in one transaction with its
 	// SFTP receipts, and records its blob key as an intake dated at the Unix
 	// epoch so that the orphan cleaner removes the blob if the caller does

@@ -17,9 +17,9 @@ func newPrivacyQueries() *storesql.PrivacyQueries {
 			WHERE org_id = $1 AND ($2::text = '' OR campaign_id = $3::text) AND lower(agent_email) = lower($4::text)
 			ORDER BY id LIMIT $5`,
 		CallListByMetadata: `SELECT ` + callCols + ` FROM calls
-			WHERE org_id = $1 AND ($2::text = '' OR campaign_id = $3::text)
-				AND metadata @> jsonb_build_array(jsonb_build_object('key', $4::text, 'value', $5::text))
-			ORDER BY id LIMIT $6`,
+			WHERE org_id = $1 AND id > $2 AND ($3::text = '' OR campaign_id = $4::text)
+				AND metadata @> jsonb_build_array(jsonb_build_object('key', $5::text, 'value', $6::text))
+			ORDER BY id LIMIT $7`,
 		ReceiptDeleteByCall: `DELETE FROM sftp_receipts WHERE org_id = $1 AND call_id = $2`,
 		ErasureInsert: `INSERT INTO erasures (` + erasureCols + `)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,

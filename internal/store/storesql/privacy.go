@@ -22,8 +22,8 @@ type PrivacyQueries struct {
 	// CallListByAgentEmail: org_id, campaign_id, campaign_id, email, limit →
 	// calls by id ('' campaign = any; e-mail compared lower-cased).
 	CallListByAgentEmail string
-	// CallListByMetadata: org_id, campaign_id, campaign_id, key, value,
-	// limit → calls by id.
+	// CallListByMetadata: org_id, after id, campaign_id, campaign_id, key,
+	// value, limit → calls by id.
 	CallListByMetadata  string
 	ReceiptDeleteByCall string // org_id, call_id: the SFTP receipts of a call
 	ErasureInsert       string // the erasure columns
@@ -86,13 +86,13 @@ func (q *queries) CallListByAgentEmail(ctx context.Context, orgID, campaignID, e
 }
 
 // CallListByMetadata returns the organisation's calls holding key = value.
-func (q *queries) CallListByMetadata(ctx context.Context, orgID, campaignID, key, value string, limit int) ([]call.Call, error) {
+func (q *queries) CallListByMetadata(ctx context.Context, orgID, campaignID, key, value, afterID string, limit int) ([]call.Call, error) {
 	pq, err := q.privacy()
 	if err != nil {
 		return nil, err
 	}
 	return list(ctx, q, scanCall, "list calls by metadata", pq.CallListByMetadata,
-		orgID, campaignID, campaignID, key, value, max(limit, 1))
+		orgID, afterID, campaignID, campaignID, key, value, max(limit, 1))
 }
 
 // CallErase removes a call and its receipts, leaving its blob key as an

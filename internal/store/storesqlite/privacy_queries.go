@@ -17,7 +17,7 @@ func newPrivacyQueries() *storesql.PrivacyQueries {
 			WHERE org_id = ? AND (? = '' OR campaign_id = ?) AND lower(agent_email) = lower(?)
 			ORDER BY id LIMIT ?`,
 		CallListByMetadata: `SELECT ` + callCols + ` FROM calls
-			WHERE org_id = ? AND (? = '' OR campaign_id = ?) AND EXISTS (
+			WHERE org_id = ? AND id > ? AND (? = '' OR campaign_id = ?) AND EXISTS (
 				SELECT 1 FROM json_each(calls.metadata) AS m
 				WHERE json_extract(m.value, '$.key') = ? AND json_extract(m.value, '$.value') = ?)
 			ORDER BY id LIMIT ?`,

@@ -105,14 +105,17 @@ func testPrivacyErasureLookups(t *testing.T, s store.Store) {
 		{"", "PHONE", "+33 6 12", nil},
 		{"", "q", "1", []string{a.ID}},
 	} {
-		got, err := p.CallListByMetadata(ctx, f.org.ID, tc.campaign, tc.key, tc.value, 10)
+		got, err := p.CallListByMetadata(ctx, f.org.ID, tc.campaign, tc.key, tc.value, "", 10)
 		wantNoErr(t, "CallListByMetadata", err)
 		if !slices.Equal(callIDs(got), tc.want) && !(len(got) == 0 && tc.want == nil) {
 			t.Errorf("CallListByMetadata(%q, %q=%q) = %v, want %v", tc.campaign, tc.key, tc.value, callIDs(got), tc.want)
 		}
 	}
-	if got, _ := p.CallListByMetadata(ctx, f.org.ID, "", "phone", "+33 6 12", 1); len(got) != 1 {
-		t.Errorf("limit 1: %d calls", len(got))
+	if got, _ := p.CallListByMetadata(ctx, f.org.ID, "", "phone", "+33 6 12", "", 1); len(got) != 1 || got[0].ID != a.ID {
+		t.Errorf("limit 1: %v", callIDs(got))
+	}
+	if got, _ := p.CallListByMetadata(ctx, f.org.ID, "", "phone", "+33 6 12", a.ID, 10); !slices.Equal(callIDs(got), []string{d.ID}) {
+		t.Errorf("after %s: %v, want %s", a.ID, callIDs(got), d.ID)
 	}
 }
 

@@ -17,4 +17,4 @@ CREATE TABLE erasures (
 ) STRICT;
 
 CREATE INDEX erasures_org ON erasures (org_id, created_at);
-CREATE INDEX calls_org_agent_lower ON calls (org_id, lower(agent_email));
+CREATE INDEX calls_org_agent_lower ON calls (org_id, lower(agent_email), id);
