@@ -22,7 +22,9 @@ func (f *fakePrivacy) EnforceRetention(ctx context.Context) (int, error) {
 	return f.EnforceRetentionFunc(ctx)
 }
 
-func (f *fakePrivacy) RunErasure(ctx context.Context, id string) error { return f.RunErasureFunc(ctx, id) }
+func (f *fakePrivacy) RunErasure(ctx context.Context, id string) error {
+	return f.RunErasureFunc(ctx, id)
+}
 
 func (f *fakePrivacy) FailErasure(ctx context.Context, id string, cause error) error {
 	return f.FailErasureFunc(ctx, id, cause)
