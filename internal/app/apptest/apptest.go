@@ -30,6 +30,9 @@ type Options struct {
 	MaxUploadSize int64
 	// TokenTTL defaults to the server's default.
 	TokenTTL time.Duration
+	// SFTP runs the hosted SFTP server on 127.0.0.1 (a random port, logged
+	// as "sftp server listening").
+	SFTP bool
 }
 
 // Tenant is one organisation with a campaign and credentials.
@@ -68,6 +71,9 @@ func Start(t *testing.T, opts Options) *Env {
 		cfg.TokenTTL = 15 * time.Minute
 	}
 	cfg.OrphanAge = 24 * time.Hour
+	if opts.SFTP {
+		cfg.SFTPAddr = "127.0.0.1:0"
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

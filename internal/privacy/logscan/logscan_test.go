@@ -18,7 +18,11 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/app/apptest"
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+
 	"github.com/callimport/callimport/internal/auth"
+	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/privacy"
 	"github.com/callimport/callimport/internal/store"
 	"github.com/callimport/callimport/internal/telemetry"
@@ -33,7 +37,7 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	}{{"sqlite", false}, {"postgres", true}} {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
-			env := apptest.Start(t, apptest.Options{Postgres: be.postgres})
+			env := apptest.Start(t, apptest.Options{Postgres: be.postgres, SFTP: true})
 			f := &flow{t: t, env: env, secrets: map[string]string{}}
 			f.run()
 			f.scan("server", env.Logs())
@@ -119,6 +123,10 @@ func (f *flow) run() {
 
 	// A resumable upload with the envelope in Upload-Metadata.
 	f.tus(a.WriteKey, a.CampaignID, tusEmail, phone1, fileName)
+
+	// SFTP: a refused password, then a sidecar and its audio.
+	f.sftp(a.OrgID, a.CampaignID, f.secret("SFTP user name", "logscan.sftp.user"), f.secret("SFTP password", "Sftp-Logscan-Pass-99"),
+		f.secret("SFTP file name", "rec-lefebvre-0698765432"), emailA, phone2)
 
 	// Reads, listings filtered by e-mail, audio.
 	for _, id := range ids {
@@ -277,6 +285,70 @@ func (f *flow) tus(key, campaign, email, phone, name string) {
 	if st != http.StatusNoContent {
 		f.t.Fatalf("tus patch: %d %s", st, body)
 	}
+}
+
+func (f *flow) sftp(orgID, campaignID, user, password, name, email, phone string) {
+	f.t.Helper()
+	t, ctx := f.t, f.t.Context()
+	if _, err := f.env.Store.(store.SFTPAccounts).SFTPAccountCreate(ctx, store.SFTPAccountCreateParams{OrgID: orgID,
+		Username: user, PasswordHash: auth.HashPassword(password)}); err != nil {
+		t.Fatal(err)
+	}
+	addr := ""
+	for deadline := time.Now().Add(30 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sc := bufio.NewScanner(bytes.NewReader(f.env.Logs()))
+		for sc.Scan() {
+			var l struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "sftp server listening" {
+				addr = l.Addr
+			}
+		}
+	}
+	if addr == "" {
+		t.Fatal("the SFTP server did not log its address")
+	}
+	dial := func(pw string) (*ssh.Client, error) {
+		return ssh.Dial("tcp", addr, &ssh.ClientConfig{User: user, Auth: []ssh.AuthMethod{ssh.Password(pw)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second}) // a test server of our own
+	}
+	if c, err := dial(f.secret("wrong SFTP password", "Wrong-Sftp-Logscan-98")); err == nil {
+		_ = c.Close()
+		t.Fatal("wrong SFTP password accepted")
+	}
+	conn, err := dial(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	c, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	put := func(p string, b []byte) {
+		w, err := c.Create(p)
+		if err != nil {
+			t.Fatalf("create %s: %v", p, err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("/"+campaignID+"/"+name+".json", []byte(`{"agent_email":"`+email+`","metadata":{"phone":"`+phone+`"}}`))
+	put("/"+campaignID+"/"+name+".wav", wav(11))
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		cs, _, err := f.env.Store.CallList(ctx, store.CallListParams{OrgID: orgID, Source: call.SourceSFTP, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) == 1 && cs[0].Status == call.StatusImported && cs[0].AgentEmail == email {
+			return
+		}
+	}
+	t.Fatal("the SFTP upload did not become an imported call with its sidecar")
 }
 
 func (f *flow) wait(key, id string) {
