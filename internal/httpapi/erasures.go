@@ -17,6 +17,8 @@ type Erasures interface {
 	RequestErasure(ctx context.Context, r privacy.ErasureRequest) (privacy.Erasure, error)
 	GetErasure(ctx context.Context, orgID, id string) (privacy.Erasure, error)
 	ListErasures(ctx context.Context, orgID string, limit int) ([]privacy.Erasure, error)
+	// DeleteCall erases one call at once, crash-safe (DELETE /v1/calls/{id}).
+	DeleteCall(ctx context.Context, orgID, id string) error
 }
 
 // routesErasures serves the GDPR erasure requests (admin scope).

@@ -190,6 +190,26 @@ func notFound(err error, what string) error {
 	return err
 }
 
+// DeleteCall erases one call of the organisation at once (DELETE
+// /v1/calls/{id}): row, SFTP receipts, audio and staging copies, crash-safe
+// like an erasure but without an erasure record. It returns a *call.Error
+// with CodeNotFound if the organisation has no such call. Once the row is
+// gone it succeeds: a blob it could not delete is left to the orphan
+// cleaner (logged).
+func (s *Service) DeleteCall(ctx context.Context, orgID, id string) error {
+	erased, err := s.eraseBatch(ctx, []callRef{{orgID: orgID, id: id}}, func(_ store.Tx, erased []ErasedCall) error {
+		if len(erased) == 0 {
+			return call.Errorf(call.CodeNotFound, "call not found")
+		}
+		return nil
+	})
+	if err != nil && len(erased) > 0 {
+		s.log.WarnContext(ctx, "deleted call's audio left to the orphan cleaner", slog.String("call_id", id), slog.Any("err", err))
+		return nil
+	}
+	return err
+}
+
 // GetErasure returns the organisation's erasure; a *call.Error with
 // CodeNotFound if it has none of that id.
 func (s *Service) GetErasure(ctx context.Context, orgID, id string) (Erasure, error) {

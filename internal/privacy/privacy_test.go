@@ -309,3 +309,27 @@ func TestErasureOfOneCall(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteCall: one call at once, row and blob, only the organisation's.
+func TestDeleteCall(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st, 0)
+		orgA, orgB := e.org(t), e.org(t)
+		c := e.call(t, e.campaign(t, orgA.ID, 0), callSpec{})
+		keep := e.call(t, e.campaign(t, orgA.ID, 0), callSpec{})
+		if err := e.svc.DeleteCall(t.Context(), orgB.ID, c.ID); call.ErrorCode(err) != call.CodeNotFound {
+			t.Errorf("B deletes A's call: %v", err)
+		}
+		if err := e.svc.DeleteCall(t.Context(), orgA.ID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeleteCall(t.Context(), orgA.ID, c.ID); call.ErrorCode(err) != call.CodeNotFound {
+			t.Errorf("second delete: %v", err)
+		}
+		if e.exists(t, c) || !e.exists(t, keep) {
+			t.Error("wrong calls deleted")
+		}
+		e.noIntakes(t)
+	})
+}
