@@ -128,7 +128,7 @@ func New(_ context.Context, db *sql.DB, dialect string, cfg Config, h Handlers) 
 		return nil, errors.New("new job queue: Handlers.Calls is required")
 	}
 	if cfg.Workers < 1 || cfg.ProbeMaxAttempts < 1 || cfg.PollInterval < 0 ||
-		cfg.FetchCooldown < 0 || cfg.JobTimeout < 0 || cfg.OrphanInterval < 0 {
+		cfg.FetchCooldown < 0 || cfg.JobTimeout < 0 || cfg.OrphanInterval < 0 || cfg.RetentionInterval < 0 {
 		return nil, errors.New("new job queue: negative setting in Config")
 	}
 	if cfg.FetchCooldown > cfg.PollInterval {

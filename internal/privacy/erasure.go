@@ -357,11 +357,20 @@ func (s *Service) matching(ctx context.Context, e store.Erasure, afterID string)
 	return nil, fmt.Errorf("unknown erasure kind %q", e.Kind)
 }
 
-// callIDs joins the erased call ids for an audit detail.
+// maxAuditIDs bounds the call ids an audit event lists (the receipt has
+// them all).
+const maxAuditIDs = 200
+
+// callIDs joins the erased call ids for an audit detail, at most
+// maxAuditIDs of them followed by ",..." when there are more.
 func callIDs(r Receipt) string {
-	ids := make([]string, len(r.Calls))
+	ids := make([]string, 0, min(len(r.Calls), maxAuditIDs+1))
 	for i, c := range r.Calls {
-		ids[i] = c.ID
+		if i == maxAuditIDs {
+			ids = append(ids, "...")
+			break
+		}
+		ids = append(ids, c.ID)
 	}
 	return strings.Join(ids, ",")
 }
