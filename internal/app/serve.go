@@ -24,6 +24,7 @@ import (
 	"github.com/callimport/callimport/internal/httpapi/tusupload"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/jobs"
+	"github.com/callimport/callimport/internal/privacy"
 	"github.com/callimport/callimport/internal/store"
 	"github.com/callimport/callimport/internal/telemetry"
 )
@@ -40,6 +41,7 @@ type Server struct {
 	Metrics *telemetry.Metrics
 	Handler http.Handler
 	Uploads *tusupload.Handler
+	Privacy *privacy.Service
 	unlock  func() error
 }
 
@@ -66,12 +68,16 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	proc := ingest.NewProcessor(st, bucket, audio.New(audio.Config{}), log)
 	proc.Observe = s.observeFinal
 	cleaner := ingest.NewOrphanCleaner(st, bucket, cfg.OrphanAge, log)
+	if s.Privacy, err = wirePrivacy(s, cfg.Privacy, log); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	s.Queue, err = jobs.New(ctx, st.DB(), st.Dialect(), jobs.Config{Logger: log, Workers: cfg.Workers, OrphanInterval: cfg.OrphanInterval,
-		JobTimeout: cfg.JobTimeout, SoleWorker: sqlite},
-		jobs.Handlers{Calls: proc, Orphans: cleaner})
+		JobTimeout: cfg.JobTimeout, SoleWorker: sqlite, RetentionInterval: cfg.Privacy.RetentionInterval},
+		jobs.Handlers{Calls: proc, Orphans: cleaner, Privacy: s.Privacy})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("job queue: %w", err), s.Close())
 	}
+	s.Privacy.SetEnqueuer(s.Queue)
 	s.Metrics.Registry.MustRegister(newQueueCollector(ctx, s.Queue))
 	admit, rate := newLimits(cfg.Limits)
 	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log,
@@ -82,9 +88,10 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("resumable uploads: %w", err), s.Close())
 	}
+	s.Privacy.AddStaging(s.Uploads)
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate,
+		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate, Erasures: s.Privacy,
 	})
 	web, err := webHandler(s, cfg.Web, log)
 	if err != nil {

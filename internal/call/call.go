@@ -61,7 +61,8 @@ type Campaign struct {
 	Description string
 	// RequireMetadata makes SFTP audio wait for its sidecar or CSV row.
 	RequireMetadata bool
-	// RetentionDays deletes calls older than this many days; 0 keeps them.
+	// RetentionDays deletes calls received (CreatedAt) more than this many
+	// days ago, audio and metadata (internal/privacy); 0 keeps them.
 	RetentionDays int
 	// MinDurationSeconds and MaxDurationSeconds reject shorter or longer
 	// recordings; 0 means no limit.

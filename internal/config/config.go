@@ -69,6 +69,8 @@ type Serve struct {
 	SFTPPull SFTPPull
 	// Limits bounds concurrent ingests and request rates.
 	Limits Limits
+	// Privacy configures retention and erasure.
+	Privacy Privacy
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -298,4 +300,5 @@ func BindServe(f *Flags, s *Serve) {
 	BindGenesys(f, &s.Genesys)
 	BindSFTPPull(f, &s.SFTPPull)
 	BindLimits(f, &s.Limits)
+	BindPrivacy(f, &s.Privacy)
 }

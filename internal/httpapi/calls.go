@@ -71,6 +71,14 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteCall(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Erasures != nil { // crash-safe, with receipts and staging copies
+		if err := s.cfg.Erasures.DeleteCall(r.Context(), principal(r).OrgID, r.PathValue("id")); err != nil {
+			s.writeError(w, r, storeError(err, "call"))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	c, err := s.cfg.Store.CallDelete(r.Context(), principal(r).OrgID, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, storeError(err, "call"))

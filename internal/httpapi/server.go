@@ -35,6 +35,8 @@ type Config struct {
 	Metrics *telemetry.Metrics
 	// Uploads serves resumable uploads under /v1/uploads/ (nil: none).
 	Uploads *tusupload.Handler
+	// Erasures serves /v1/erasures (nil: 503).
+	Erasures Erasures
 	// Ready reports whether dependencies answer (for /readyz).
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.
@@ -98,6 +100,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/oauth-clients", s.authed(admin, s.createOAuthClient))
 	s.handle("GET /v1/oauth-clients", s.authed(admin, s.listOAuthClients))
 	s.handle("DELETE /v1/oauth-clients/{id}", s.authed(admin, s.revokeOAuthClient))
+	s.routesErasures()
 }
 
 // handle registers h for pattern, wrapped with request ids, logs and metrics.

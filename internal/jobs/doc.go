@@ -25,7 +25,9 @@
 // One file per job kind: probe.go ("probe_call", retried with River's
 // backoff up to Config.ProbeMaxAttempts, then GiveUpper.GiveUp) and
 // cleanup.go ("cleanup_orphans", periodic every Config.OrphanInterval and on
-// start). Periodic jobs are enqueued by the River leader only, so several
+// start), privacy.go ("enforce_retention", periodic every
+// Config.RetentionInterval and on start, and "erase_calls", enqueued with
+// EnqueueErasureTx, both run by Handlers.Privacy when set). Periodic jobs are enqueued by the River leader only, so several
 // processes sharing one PostgreSQL database do not multiply them; every
 // process works jobs of every kind, so all processes sharing a database must
 // be given the same Handlers.

@@ -76,6 +76,10 @@ type Config struct {
 	// running by a crash at once, instead of waiting for RescueAfter.
 	SoleWorker bool
 
+	// RetentionInterval is how often retention runs (Handlers.Privacy);
+	// it also runs when a process becomes the leader. Defaults to 1 hour.
+	RetentionInterval time.Duration
+
 	// testOnly disables River's start-up jitter of maintenance services.
 	testOnly bool
 }
@@ -91,6 +95,7 @@ func (c Config) withDefaults() Config {
 	c.JobTimeout = cmp.Or(c.JobTimeout, JobTimeoutDefault)
 	c.OrphanInterval = cmp.Or(c.OrphanInterval, OrphanIntervalDefault)
 	c.ProbeMaxAttempts = cmp.Or(c.ProbeMaxAttempts, ProbeMaxAttemptsDefault)
+	c.RetentionInterval = cmp.Or(c.RetentionInterval, RetentionIntervalDefault)
 	return c
 }
 
@@ -99,6 +104,8 @@ func (c Config) withDefaults() Config {
 type Handlers struct {
 	Calls   CallProcessor
 	Orphans OrphanCleaner
+	// Privacy, when set, runs retention periodically and erasures.
+	Privacy PrivacyWorker
 }
 
 // Queue is the job queue of one process: it enqueues jobs and, once
@@ -121,7 +128,7 @@ func New(_ context.Context, db *sql.DB, dialect string, cfg Config, h Handlers) 
 		return nil, errors.New("new job queue: Handlers.Calls is required")
 	}
 	if cfg.Workers < 1 || cfg.ProbeMaxAttempts < 1 || cfg.PollInterval < 0 ||
-		cfg.FetchCooldown < 0 || cfg.JobTimeout < 0 || cfg.OrphanInterval < 0 {
+		cfg.FetchCooldown < 0 || cfg.JobTimeout < 0 || cfg.OrphanInterval < 0 || cfg.RetentionInterval < 0 {
 		return nil, errors.New("new job queue: negative setting in Config")
 	}
 	if cfg.FetchCooldown > cfg.PollInterval {
@@ -143,6 +150,11 @@ func New(_ context.Context, db *sql.DB, dialect string, cfg Config, h Handlers) 
 			return nil, fmt.Errorf("new job queue: %w", err)
 		}
 		periodic = append(periodic, cleanupPeriodic(cfg.OrphanInterval))
+	}
+	if h.Privacy != nil {
+		if err := addPrivacy(workers, &periodic, h.Privacy, cfg.RetentionInterval, log); err != nil {
+			return nil, fmt.Errorf("new job queue: %w", err)
+		}
 	}
 
 	rc := &river.Config{

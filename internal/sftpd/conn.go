@@ -57,7 +57,7 @@ func (s *Server) handleConn(ctx context.Context, nc net.Conn) {
 	defer stop()
 	defer func() { _ = sc.Close() }()
 	go ssh.DiscardRequests(reqs)
-	log = log.With("sftp_user", sc.User(), "account_id", sc.Permissions.Extensions[extAccount])
+	log = log.With("account_id", sc.Permissions.Extensions[extAccount])
 	log.Info("sftp login")
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
@@ -121,7 +121,7 @@ func (s *Server) checkPassword(ctx context.Context, log *slog.Logger, md ssh.Con
 	if s.bans.Fail(ip) {
 		log.Warn("sftp address banned after failed logins", "for", s.cfg.BanDuration.String())
 	} else {
-		log.Info("sftp password refused", "sftp_user", md.User())
+		log.Info("sftp password refused") // not the user name: it may be personal, or a mistyped password
 	}
 	return nil, errLogin
 }

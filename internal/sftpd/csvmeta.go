@@ -158,7 +158,7 @@ func (f *fsys) acceptCSV(v vpath, b []byte) error {
 			errs = append(errs, err)
 		}
 	}
-	f.log.Info("sftp csv accepted", "file", v.rel, "rows", len(rows), "failed", len(errs))
+	f.log.Info("sftp csv accepted", "campaign_id", v.campaign, "rows", len(rows), "failed", len(errs))
 	if len(errs) > 0 {
 		return errs[0]
 	}

@@ -70,7 +70,7 @@ func (f *fsys) record(v vpath, res ingest.Result, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), 10*time.Second)
 	defer cancel()
 	if _, err := f.s.cfg.Store.SFTPReceiptCreate(ctx, p); err != nil {
-		f.log.Error("record sftp receipt", "file", v.rel, "err", err.Error())
+		f.log.Error("record sftp receipt", "campaign_id", v.campaign, "err", err.Error())
 	}
 }
 

@@ -80,7 +80,7 @@ func (f *fsys) acceptSidecar(v vpath, b []byte) error {
 		if err != nil {
 			return f.status("merge sidecar", err)
 		}
-		f.log.Info("sftp sidecar merged", "file", v.rel, "call_id", callID)
+		f.log.Info("sftp sidecar merged", "call_id", callID)
 		return nil
 	}
 	if err := f.root.MkdirAll(filepath.Dir(v.local()), 0o700); err != nil {

@@ -123,7 +123,7 @@ func (u *upload) Close() error {
 	if aborted != nil {
 		u.pw.CloseWithError(aborted)
 		<-u.done
-		u.f.log.Info("sftp upload abandoned", "file", u.v.rel, "campaign_id", u.v.campaign, "reason", aborted.Error())
+		u.f.log.Info("sftp upload abandoned", "campaign_id", u.v.campaign, "reason", aborted.Error())
 		return u.f.status("upload", aborted)
 	}
 	_ = u.pw.Close()
@@ -168,7 +168,7 @@ func (f *fsys) importStaged(from, to vpath) error {
 	var ce *call.Error
 	if ierr == nil || (errors.As(ierr, &ce) && ce.Code != call.CodeUnavailable && ce.Code != call.CodeInternal) {
 		if err := f.root.Remove(from.local()); err != nil {
-			f.log.Warn("remove staged upload", "file", from.rel, "err", err.Error())
+			f.log.Warn("remove staged upload", "campaign_id", from.campaign, "err", logErr(err))
 		}
 	}
 	return f.status("import staged", ierr)
@@ -193,7 +193,7 @@ func (f *fsys) ingest(v vpath, body io.Reader) (ingest.Result, error) {
 	if err == nil {
 		used()
 	}
-	log := f.log.With("file", v.rel, "campaign_id", v.campaign)
+	log := f.log.With("campaign_id", v.campaign) // never the file name: it often holds phone numbers or names
 	if err != nil {
 		log.Info("sftp upload refused", "err", err.Error())
 		return res, err
@@ -228,6 +228,6 @@ func (f *fsys) status(op string, err error) error {
 	case errors.Is(err, fs.ErrExist):
 		return errors.New("already exists")
 	}
-	f.log.Error("sftp "+op, "err", err.Error())
+	f.log.Error("sftp "+op, "err", logErr(err))
 	return sftp.ErrSSHFxFailure
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// Configure, when set, changes the configuration last, before it is
 	// validated (limits, a database of the test's own, ...).
 	Configure func(cfg *config.Serve)
+	// SFTP runs the hosted SFTP server on 127.0.0.1 (a random port, logged
+	// as "sftp server listening").
+	SFTP bool
 }
 
 // Tenant is one organisation with a campaign and credentials.
@@ -71,6 +74,9 @@ func Start(t *testing.T, opts Options) *Env {
 		cfg.TokenTTL = 15 * time.Minute
 	}
 	cfg.OrphanAge = 24 * time.Hour
+	if opts.SFTP {
+		cfg.SFTPAddr = "127.0.0.1:0"
+	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}

@@ -44,6 +44,8 @@ var mustCover = map[string][]int{
 	"revokeAPIKey":      {404},
 	"revokeOAuthClient": {404},
 	"issueToken":        {400, 401},
+	"createErasure":     {400, 401, 403, 404, 422},
+	"getErasure":        {401, 403, 404},
 }
 
 func TestMain(m *testing.M) {

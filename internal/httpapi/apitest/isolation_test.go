@@ -28,6 +28,7 @@ func TestIsolation(t *testing.T) {
 // victim is what org A owns and org B must never see.
 type victim struct {
 	callID, sha, keyID, clientRecordID string
+	erasureID                          string
 	// secrets are strings that must appear in no answer to B.
 	secrets []string
 }
@@ -45,8 +46,9 @@ func newVictim(t *testing.T, h *harness) victim {
 		t.Fatalf("org A has no key or client")
 	}
 	v := victim{callID: c.ID, sha: c.SHA256, keyID: keys.Data[0].ID, clientRecordID: clients.Data[0].ID}
+	v.erasureID = h.erase(t, h.A.AdminKey, map[string]any{"metadata": map[string]string{"key": "phone", "value": "+33600000001"}}).ID
 	v.secrets = []string{h.A.OrgID, h.A.CampaignID, c.ID, c.SHA256, "iso-ext-A", "alice@a.example", "+33612345678",
-		"alice-secret", "Org A", h.A.AdminKey, h.A.WriteKey, h.A.ReadKey, h.A.ClientID, h.A.ClientSecret}
+		"alice-secret", "Org A", v.erasureID, h.A.AdminKey, h.A.WriteKey, h.A.ReadKey, h.A.ClientID, h.A.ClientSecret}
 	for _, k := range keys.Data {
 		v.secrets = append(v.secrets, k.ID, k.Prefix)
 	}
@@ -74,6 +76,8 @@ func victimPath(tmpl string, v victim, h *harness) (string, bool) {
 		id = v.keyID
 	case strings.HasPrefix(tmpl, "/v1/oauth-clients/"):
 		id = v.clientRecordID
+	case strings.HasPrefix(tmpl, "/v1/erasures/"):
+		id = v.erasureID
 	default:
 		return "", false
 	}
@@ -117,6 +121,8 @@ func testIsolation(t *testing.T, h *harness) {
 				r.contentType, r.body = "application/json", []byte(`{"name":"hijacked `+cr.name+`","retention_days":1}`)
 			case "createAPIKey", "createOAuthClient":
 				r.contentType, r.body = "application/json", []byte(`{"name":"B","scopes":["calls:read"]}`)
+			case "createErasure": // by A's agent e-mail: accepted, erases nothing of A's
+				r.contentType, r.body = "application/json", []byte(`{"agent_email":"alice@a.example"}`)
 			case "listCalls":
 				r.path += "?" + url.Values{"campaign_id": {h.A.CampaignID}}.Encode()
 			}

@@ -59,6 +59,7 @@ func newDialect() *storesql.Dialect {
 		Genesys:     newGenesysQueries(),
 		SFTPPull:    newSFTPPullQueries(),
 		TOTP:        newTOTPQueries(),
+		Privacy:     newPrivacyQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

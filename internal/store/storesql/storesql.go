@@ -50,6 +50,8 @@ type Dialect struct {
 	SFTPPull *SFTPPullQueries
 	// TOTP are two-factor authentication's queries (nil: unsupported).
 	TOTP *TOTPQueries
+	// Privacy are retention's and erasure's queries (nil: unsupported).
+	Privacy *PrivacyQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

@@ -73,6 +73,7 @@ func newDialect() *storesql.Dialect {
 		Genesys:     newGenesysQueries(),
 		SFTPPull:    newSFTPPullQueries(),
 		TOTP:        newTOTPQueries(),
+		Privacy:     newPrivacyQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,
