@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callimport/callimport/internal/source/genesys"
+	"github.com/callimport/callimport/internal/sealing"
 	"github.com/callimport/callimport/internal/store"
 )
 
@@ -36,8 +36,8 @@ func (l StoreLedger) LedgerAdd(ctx context.Context, e LedgerEntry) error {
 var ErrSecretKey = errors.New("sftp pull: secret key required to read the stored credentials")
 
 // SealSecrets seals a password and a private key for orgID (each "" stays "").
-// The sealer is the AES-256-GCM one of the Genesys channel.
-func SealSecrets(sealer *genesys.Sealer, orgID, password, privateKey string) (passwordSealed, keySealed string, err error) {
+// The sealer is the shared connector keyring (internal/sealing).
+func SealSecrets(sealer *sealing.Keyring, orgID, password, privateKey string) (passwordSealed, keySealed string, err error) {
 	seal := func(v string) (string, error) {
 		if v == "" {
 			return "", nil
@@ -57,7 +57,7 @@ func SealSecrets(sealer *genesys.Sealer, orgID, password, privateKey string) (pa
 }
 
 // FromStore turns a stored source into a Source, unsealing its secrets.
-func FromStore(p store.PullSource, sealer *genesys.Sealer) (Source, error) {
+func FromStore(p store.PullSource, sealer *sealing.Keyring) (Source, error) {
 	after, err := ParseAction(p.AfterAction)
 	if err != nil {
 		return Source{}, err
@@ -89,7 +89,7 @@ func FromStore(p store.PullSource, sealer *genesys.Sealer) (Source, error) {
 
 // RunStored runs a stored source and records the run (counts and errors)
 // in its history.
-func (r *Runner) RunStored(ctx context.Context, st store.SFTPPull, sealer *genesys.Sealer, p store.PullSource) (Report, error) {
+func (r *Runner) RunStored(ctx context.Context, st store.SFTPPull, sealer *sealing.Keyring, p store.PullSource) (Report, error) {
 	started := r.now()
 	var rep Report
 	src, err := FromStore(p, sealer)
@@ -134,7 +134,7 @@ func Due(p store.PullSource, runs []store.PullRun, now time.Time) bool {
 
 // RunDue runs every enabled source that is due, one after the other, and
 // returns the failures joined.
-func (r *Runner) RunDue(ctx context.Context, st store.SFTPPull, sealer *genesys.Sealer) error {
+func (r *Runner) RunDue(ctx context.Context, st store.SFTPPull, sealer *sealing.Keyring) error {
 	srcs, err := st.PullSourceList(ctx)
 	if err != nil {
 		return fmt.Errorf("sftp pull: %w", err)
