@@ -67,6 +67,8 @@ type Serve struct {
 	Genesys Genesys
 	// SFTPPull configures pulling from customers' SFTP servers.
 	SFTPPull SFTPPull
+	// Connectors configures the channels' shared secret key and feed health.
+	Connectors Connectors
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -126,6 +128,7 @@ func (s Serve) Redacted() Serve {
 	s.Database = redactURL(s.Database)
 	s.Genesys = s.Genesys.Redacted()
 	s.SFTPPull = s.SFTPPull.Redacted()
+	s.Connectors = s.Connectors.Redacted()
 	if s.Web.SessionKey != "" {
 		s.Web.SessionKey = "[redacted]"
 	}
@@ -292,4 +295,5 @@ func BindServe(f *Flags, s *Serve) {
 	BindSFTP(f, &s.SFTP)
 	BindGenesys(f, &s.Genesys)
 	BindSFTPPull(f, &s.SFTPPull)
+	BindConnectors(f, &s.Connectors)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/httpapi/tusupload"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -38,6 +39,8 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Connectors manages SFTP accounts, pull sources and Genesys (nil: those routes answer 503).
+	Connectors *connectors.Manager
 }
 
 // Server is the HTTP API.
@@ -94,6 +97,7 @@ func (s *Server) routes() {
 	s.handle("POST /v1/oauth-clients", s.authed(admin, s.createOAuthClient))
 	s.handle("GET /v1/oauth-clients", s.authed(admin, s.listOAuthClients))
 	s.handle("DELETE /v1/oauth-clients/{id}", s.authed(admin, s.revokeOAuthClient))
+	s.routesConnectors()
 }
 
 // handle registers h for pattern, wrapped with request ids, logs and metrics.

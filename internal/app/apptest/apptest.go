@@ -30,6 +30,8 @@ type Options struct {
 	MaxUploadSize int64
 	// TokenTTL defaults to the server's default.
 	TokenTTL time.Duration
+	// Configure, when set, changes the configuration before the server starts.
+	Configure func(*config.Serve)
 }
 
 // Tenant is one organisation with a campaign and credentials.
@@ -68,6 +70,9 @@ func Start(t *testing.T, opts Options) *Env {
 		cfg.TokenTTL = 15 * time.Minute
 	}
 	cfg.OrphanAge = 24 * time.Hour
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,8 @@ type victim struct {
 	callID, sha, keyID, clientRecordID string
 	// secrets are strings that must appear in no answer to B.
 	secrets []string
+	// connectors are A's import channel items (connectors_isolation_test.go).
+	connectors connectorVictim
 }
 
 func newVictim(t *testing.T, h *harness) victim {
@@ -53,6 +55,8 @@ func newVictim(t *testing.T, h *harness) victim {
 	for _, c := range clients.Data {
 		v.secrets = append(v.secrets, c.ID)
 	}
+	cv, secrets := newConnectorVictim(t, h)
+	v.connectors, v.secrets = cv, append(v.secrets, secrets...)
 	return v
 }
 
@@ -75,7 +79,7 @@ func victimPath(tmpl string, v victim, h *harness) (string, bool) {
 	case strings.HasPrefix(tmpl, "/v1/oauth-clients/"):
 		id = v.clientRecordID
 	default:
-		return "", false
+		return v.connectors.path(tmpl)
 	}
 	return pathParam.ReplaceAllString(tmpl, url.PathEscape(id)), true
 }
@@ -119,6 +123,8 @@ func testIsolation(t *testing.T, h *harness) {
 				r.contentType, r.body = "application/json", []byte(`{"name":"B","scopes":["calls:read"]}`)
 			case "listCalls":
 				r.path += "?" + url.Values{"campaign_id": {h.A.CampaignID}}.Encode()
+			default:
+				v.connectors.prepare(t, &r, op.ID, cr.name)
 			}
 			resp, body := h.do(t, r)
 			where := op.Method + " " + r.path + " with " + cr.name

@@ -112,11 +112,18 @@ func (r *Runner) RunStored(ctx context.Context, st store.SFTPPull, sealer *seali
 const maxBackoff = time.Hour
 
 // Due reports whether a source should run now, from its last runs (newest
-// first): at once without history, after its interval since the last run,
-// and after the interval doubled per consecutive failed run (up to an hour).
+// first): see NextRun.
 func Due(p store.PullSource, runs []store.PullRun, now time.Time) bool {
+	return !now.Before(NextRun(p, runs))
+}
+
+// NextRun is when a source should run next, from its last runs (newest
+// first): at once (the zero time) without history, its interval after the
+// last run, and the interval doubled per consecutive failed run (up to an
+// hour).
+func NextRun(p store.PullSource, runs []store.PullRun) time.Time {
 	if len(runs) == 0 {
-		return true
+		return time.Time{}
 	}
 	wait := time.Duration(max(p.IntervalSeconds, 1)) * time.Second
 	for _, r := range runs {
@@ -129,7 +136,7 @@ func Due(p store.PullSource, runs []store.PullRun, now time.Time) bool {
 			break
 		}
 	}
-	return !now.Before(runs[0].FinishedAt.Add(wait))
+	return runs[0].FinishedAt.Add(wait)
 }
 
 // RunDue runs every enabled source that is due, one after the other, and
