@@ -113,6 +113,20 @@ func TestWireConnectorsGenesys(t *testing.T) {
 		!strings.Contains(out.String(), "kept") {
 		t.Fatalf("preview table %q: %v", out.String(), err)
 	}
+	// The command, by campaign name, with the server's data dir.
+	out.Reset()
+	var errOut bytes.Buffer
+	code := Main(ctx, []string{"genesys", "preview", "--data-dir", srv.cfg.DataDir, "--campaign", "g", "--from", "2026-05-01",
+		"--to", time.Now().UTC().Format(time.RFC3339), "--json"}, IO{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+	var pv2 connectors.GenesysPreview
+	if code != 0 || json.Unmarshal(out.Bytes(), &pv2) != nil || pv2.Kept != pv.Kept {
+		t.Fatalf("genesys preview: exit %d, %s %s", code, out.Bytes(), errOut.Bytes())
+	}
+	code = Main(ctx, []string{"genesys", "preview", "--data-dir", srv.cfg.DataDir, "--campaign", "nope", "--from", "2026-05-01",
+		"--to", "2026-05-02"}, IO{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+	if code != 1 || !strings.Contains(errOut.String(), "no campaign") {
+		t.Fatalf("unknown campaign: exit %d, %s", code, errOut.Bytes())
+	}
 }
 
 // TestWireConnectorsPull lets the loop run a due source whose stored
