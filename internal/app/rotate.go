@@ -85,7 +85,10 @@ func runRotateSecretKey(ctx context.Context, args []string, io IO) error {
 		c := cfg
 		c.Connectors.SecretKey = ""
 		primary, previous := connectorKeys(c, discardLogger())
-		old = append(previous, primary)
+		old = previous
+		if primary != "" {
+			old = append(old, primary)
+		}
 		if primary == "" {
 			b, err := os.ReadFile(dataKey)
 			if err != nil && !errors.Is(err, iofs.ErrNotExist) {

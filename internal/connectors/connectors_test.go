@@ -48,7 +48,7 @@ func TestSchedulerTwoProcesses(t *testing.T) {
 	var mu sync.Mutex
 	running, runs := map[string]int{}, map[string]int{}
 	var overlaps atomic.Int32
-	run := func(ctx context.Context, it connectors.Item) (connectors.Outcome, error) {
+	run := func(_ context.Context, it connectors.Item) (connectors.Outcome, error) {
 		mu.Lock()
 		running[it.Key]++
 		runs[it.Key]++

@@ -138,33 +138,3 @@ func NextRun(p store.PullSource, runs []store.PullRun) time.Time {
 	}
 	return runs[0].FinishedAt.Add(wait)
 }
-
-// RunDue runs every enabled source that is due, one after the other, and
-// returns the failures joined.
-func (r *Runner) RunDue(ctx context.Context, st store.SFTPPull, sealer *sealing.Keyring) error {
-	srcs, err := st.PullSourceList(ctx)
-	if err != nil {
-		return fmt.Errorf("sftp pull: %w", err)
-	}
-	var errs []error
-	for _, p := range srcs {
-		if ctx.Err() != nil {
-			break
-		}
-		runs, err := st.PullRunList(ctx, p.ID, 6)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !Due(p, runs, r.now()) {
-			continue
-		}
-		rep, err := r.RunStored(ctx, st, sealer, p)
-		r.log().InfoContext(ctx, "sftp pull run", "source", p.ID, "seen", rep.Seen, "imported", rep.Imported,
-			"duplicates", rep.Duplicates, "rejected", rep.Rejected, "errors", len(rep.Errors))
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
