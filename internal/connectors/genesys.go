@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/call"
+	"github.com/callimport/callimport/internal/sealing"
 	"github.com/callimport/callimport/internal/source/genesys"
 	"github.com/callimport/callimport/internal/store"
 )
@@ -164,6 +165,9 @@ func genesysError(err error) error {
 		return err
 	case errors.Is(err, store.ErrNotFound):
 		return &call.Error{Code: call.CodeNotFound, Message: "no Genesys connection or rule", Err: err}
+	case errors.Is(err, sealing.ErrUnseal):
+		return &call.Error{Code: call.CodeConflict, Message: "the stored client secret cannot be decrypted with this server's key (" +
+			err.Error() + "): enter it again, or configure the key it was sealed under", Err: err}
 	case errors.Is(err, genesys.ErrCredentials):
 		return &call.Error{Code: call.CodeInvalid, Message: "Genesys Cloud refused the client id or secret", Err: err,
 			Fields: []call.FieldError{field("client_secret", "refused by Genesys Cloud")}}
@@ -192,7 +196,7 @@ func (m *Manager) PutGenesysConnection(ctx context.Context, orgID string, in Gen
 		secret = *in.ClientSecret
 	} else if cur, err := m.st.GenesysConnectionGet(ctx, orgID); err == nil {
 		if secret, err = m.kr.Open(orgID, cur.SecretSealed); err != nil {
-			return GenesysConnection{}, err //nolint:wrapcheck // says what failed
+			fields = append(fields, field("client_secret", "the stored secret cannot be decrypted with this server's key: enter it again"))
 		}
 	}
 	if secret == "" {
