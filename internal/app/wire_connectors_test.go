@@ -194,6 +194,20 @@ func TestConnectorKeys(t *testing.T) {
 			t.Errorf("%s: primary %v, %d previous; want %d", c.name, p == c.primary, len(prev), c.previous)
 		}
 	}
+	// During a rollout the server opens what the old key sealed and seals
+	// under the new one.
+	oldKR, _ := sealing.New(k1)
+	sealed, _ := oldKR.Seal("org", "secret")
+	kr, err := connectorKeyring(config.Serve{Connectors: config.Connectors{SecretKey: k2, SecretKeyPrevious: k1}}, true, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := kr.Open("org", sealed); err != nil || got != "secret" {
+		t.Errorf("rollout: open under the previous key: %q, %v", got, err)
+	}
+	if resealed, _ := kr.Seal("org", "secret"); sealing.SealedKeyID(resealed) == sealing.SealedKeyID(sealed) {
+		t.Error("rollout: sealed under the previous key")
+	}
 	bad := config.Serve{Storage: config.Storage{DataDir: t.TempDir()}, Connectors: config.Connectors{SecretKey: "c2hvcnQ="}}
 	if _, err := connectorKeyring(bad, false, log); err == nil {
 		t.Error("short key accepted")
