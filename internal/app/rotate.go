@@ -113,11 +113,8 @@ func runRotateSecretKey(ctx context.Context, args []string, io IO) error {
 		return err //nolint:wrapcheck // says what failed
 	}
 	if usedDataKey {
-		if err := os.WriteFile(dataKey+".tmp", []byte(newKey+"\n"), 0o600); err != nil {
-			return fmt.Errorf("replace %s: %w", dataKey, err)
-		}
-		if err := os.Rename(dataKey+".tmp", dataKey); err != nil {
-			return fmt.Errorf("replace %s: %w", dataKey, err)
+		if err := writeKeyFile(dataKey, newKey); err != nil {
+			return fmt.Errorf("the secrets are sealed under the new key, but %s still holds the old one: put the new key there: %w", dataKey, err)
 		}
 	}
 	if *asJSON {
@@ -126,7 +123,7 @@ func runRotateSecretKey(ctx context.Context, args []string, io IO) error {
 	fmt.Fprintf(io.Stdout, "re-encrypted %d of %d connector secrets under key %s (%d were already)\n",
 		rot.Resealed, rot.Total, rot.KeyID, rot.Current)
 	if usedDataKey {
-		fmt.Fprintf(io.Stdout, "%s now holds the new key\n", dataKey)
+		fmt.Fprintf(io.Stdout, "%s now holds the new key: restart serve so that it reads it\n", dataKey)
 	} else {
 		fmt.Fprintln(io.Stdout, "serve needs only the new key now: set CALLIMPORT_SECRET_KEY to it and drop CALLIMPORT_SECRET_KEY_PREVIOUS")
 	}

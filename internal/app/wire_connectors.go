@@ -85,14 +85,43 @@ func loadOrCreateSecretKey(path string) (key string, created bool, err error) {
 		return "", false, fmt.Errorf("read connector secret key: %w", err)
 	}
 	key = sealing.NewKey()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(key+"\n"), 0o600); err != nil {
-		return "", false, fmt.Errorf("write connector secret key: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", false, fmt.Errorf("write connector secret key: %w", err)
+	if err := writeKeyFile(path, key); err != nil {
+		return "", false, err
 	}
 	return key, true, nil
+}
+
+// writeKeyFile replaces path with key atomically and durably (0600, temp
+// file in the same folder, fsync, rename, fsync of the folder): losing the
+// key would lose every connector secret.
+func writeKeyFile(path, key string) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write connector secret key: %w", err)
+	}
+	_, err = f.WriteString(key + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write connector secret key: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		err = d.Sync()
+		_ = d.Close()
+		if err != nil {
+			return fmt.Errorf("write connector secret key: sync folder: %w", err)
+		}
+	}
+	return nil
 }
 
 // wireConnectors builds the connectors' management (API, runs) on s.
