@@ -2,15 +2,19 @@ package apitest_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callimport/callimport/internal/app/apptest"
+	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/config"
 	"github.com/callimport/callimport/internal/sealing"
 	"github.com/callimport/callimport/internal/source/genesys/genesystest"
 	"github.com/callimport/callimport/internal/store"
+	"github.com/callimport/callimport/internal/testenv"
 )
 
 // connectorsOptions run pull sources and Genesys rules on short ticks.
@@ -308,5 +312,51 @@ func TestGenesysAPI(t *testing.T) {
 			resp, raw = h.do(t, request{method: "GET", path: rulePath, apiKey: key})
 			checkProblem(t, resp, raw, http.StatusNotFound)
 		})
+	}
+}
+
+// TestPullSourceImportsOverSSH runs a pull source against a real sshd
+// through the API: the file becomes a call, the remote file is deleted,
+// and the source reports its last import.
+func TestPullSourceImportsOverSSH(t *testing.T) {
+	t.Parallel()
+	sshd := testenv.StartSSHD(t)
+	h := setup(t, apptest.Options{Configure: func(c *config.Serve) {
+		c.SFTPPull.Tick = time.Hour // only "run now" runs it
+		c.SFTPPull.Settle = 50 * time.Millisecond
+	}})
+	remote := filepath.Join(sshd.Remote, "in", "call-1.wav")
+	if err := os.MkdirAll(filepath.Dir(remote), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(remote, wav(901, 8000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var src pullSourceJSON
+	h.json(t, request{method: "POST", path: "/v1/campaigns/" + h.A.CampaignID + "/pull-sources", apiKey: h.A.AdminKey,
+		contentType: "application/json", body: jsonBody(t, map[string]any{"host": "127.0.0.1", "port": sshd.Port,
+			"username": sshd.User, "private_key": sshd.ClientKey, "host_key_fingerprint": sshd.Fingerprint, "folder": "in",
+			"pattern": "*.wav", "min_age_seconds": 0, "after_action": "delete"})}, http.StatusCreated, &src)
+	h.json(t, request{method: "POST", path: "/v1/pull-sources/" + src.ID + "/run", apiKey: h.A.AdminKey}, http.StatusAccepted, nil)
+	for range 500 {
+		h.json(t, request{method: "GET", path: "/v1/pull-sources/" + src.ID, apiKey: h.A.ReadKey}, http.StatusOK, &src)
+		if src.LastRunAt != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var runs struct {
+		Data []pullRunJSON `json:"data"`
+	}
+	h.json(t, request{method: "GET", path: "/v1/pull-sources/" + src.ID + "/runs", apiKey: h.A.ReadKey}, http.StatusOK, &runs)
+	if src.LastImportAt == nil || src.Quiet || len(runs.Data) != 1 || runs.Data[0].Imported != 1 || len(runs.Data[0].Errors) != 0 {
+		t.Fatalf("source %+v, runs %+v", src, runs.Data)
+	}
+	if _, err := os.Stat(remote); !os.IsNotExist(err) {
+		t.Fatalf("the remote file is still there: %v", err)
+	}
+	calls := h.storedCalls(t, h.A.OrgID)
+	if len(calls) != 1 || calls[0].Source != call.SourceSFTPPull || calls[0].FileName != "call-1.wav" {
+		t.Fatalf("calls %+v", calls)
 	}
 }
