@@ -26,7 +26,9 @@ type genesysServe struct {
 	keyEnv string
 }
 
-var genesysArgs = []string{"--genesys-tick", "100ms", "--genesys-lag", "1m"}
+// A short lease lets the restarted server take over the killed one's run
+// quickly (a dead process's lease lapses; it is never stolen while renewed).
+var genesysArgs = []string{"--genesys-tick", "100ms", "--genesys-lag", "1m", "--connector-lease", "3s"}
 
 func startGenesysServe(t *testing.T, dataDir, keyEnv string) *genesysServe {
 	t.Helper()

@@ -24,6 +24,8 @@ const adminUsage = `Usage: callimport admin <object> <verb> [flags] [--json]
   apikey create --org ORG --name N [--scope S ...]
   oauth-client create --org ORG --name N [--scope S ...]
   sftp-user create --org ORG --username U [--password-stdin] [--authorized-key FILE] [--campaign C ...]
+  pull-source create --campaign C --host H --username U --fingerprint SHA256:... [...]   pull-source list
+  rotate-secret-key [--old-key-file F ...] [--new-key-file F]   (re-encrypts connector secrets)
 
 ORG is an organisation id or name. Storage flags (--data-dir, --database,
 --blob-url) are those of serve; the commands work while serve runs.
@@ -46,6 +48,12 @@ type adminCmd struct {
 }
 
 func runAdmin(ctx context.Context, args []string, io IO) error {
+	if len(args) > 0 && args[0] == "rotate-secret-key" {
+		return runRotateSecretKey(ctx, args[1:], io)
+	}
+	if len(args) > 0 && args[0] == "pull-source" {
+		return runPullSourceAdmin(ctx, args[1:], io)
+	}
 	if len(args) < 2 {
 		fmt.Fprint(io.Stderr, adminUsage)
 		return fmt.Errorf("%w: admin needs an object and a verb", ErrUsage)

@@ -30,7 +30,7 @@ const usage = `callimport brings call recordings into campaigns.
 Usage:
   callimport serve [flags]            run the HTTP API (and background work)
   callimport admin <object> <verb>    manage organisations, users, campaigns, keys
-  callimport genesys simulate         run a Genesys Cloud simulator for demos
+  callimport genesys simulate|preview run a Genesys Cloud simulator; preview an export rule
   callimport version
 
 Run 'callimport <command> -h' for the flags of a command.

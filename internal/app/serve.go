@@ -20,6 +20,7 @@ import (
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/config"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/httpapi"
 	"github.com/callimport/callimport/internal/httpapi/tusupload"
 	"github.com/callimport/callimport/internal/ingest"
@@ -42,7 +43,9 @@ type Server struct {
 	Handler http.Handler
 	Uploads *tusupload.Handler
 	Privacy *privacy.Service
-	unlock  func() error
+	// Connectors manages the import channels (SFTP accounts, pull sources, Genesys).
+	Connectors *connectors.Manager
+	unlock     func() error
 }
 
 // NewServer builds every component of `serve` from cfg (already validated).
@@ -89,9 +92,12 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 		return nil, errors.Join(fmt.Errorf("resumable uploads: %w", err), s.Close())
 	}
 	s.Privacy.AddStaging(s.Uploads)
+	if s.Connectors, err = wireConnectors(ctx, s, log); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate, Erasures: s.Privacy,
+		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate, Erasures: s.Privacy, Connectors: s.Connectors,
 	})
 	web, err := webHandler(s, cfg.Web, log)
 	if err != nil {
@@ -177,19 +183,8 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		s.log.Info("sftp server listening", "addr", sftpAddr.String())
 		g.Go(func() error { return sftpRun(gctx) })
 	}
-	genesysRun, _, err := wireGenesys(ctx, s, s.cfg.Genesys, s.log)
-	if err != nil {
-		return err
-	}
-	if genesysRun != nil {
-		g.Go(func() error { return genesysRun(gctx) })
-	}
-	pullRun, err := wireSFTPPull(ctx, s, s.cfg.SFTPPull, s.log)
-	if err != nil {
-		return err
-	}
-	if pullRun != nil {
-		g.Go(func() error { return pullRun(gctx) })
+	for _, run := range connectorRuns(s) {
+		g.Go(func() error { return run(gctx) })
 	}
 	g.Go(func() error {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

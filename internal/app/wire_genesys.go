@@ -7,51 +7,24 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"text/tabwriter"
 	"time"
 
 	"github.com/callimport/callimport/internal/config"
+	"github.com/callimport/callimport/internal/connectors"
+	"github.com/callimport/callimport/internal/ingest"
+	"github.com/callimport/callimport/internal/sealing"
 	"github.com/callimport/callimport/internal/source/genesys"
 	"github.com/callimport/callimport/internal/source/genesys/genesystest"
 	"github.com/callimport/callimport/internal/store"
 )
 
-// wireGenesys builds the Genesys Cloud channel on s. It returns a nil run
-// and service when cfg has no secret key (channel off); otherwise run looks
-// for due export rules every cfg.Tick until ctx ends.
-func wireGenesys(_ context.Context, s *Server, cfg config.Genesys, log *slog.Logger) (run func(ctx context.Context) error, svc *genesys.Service, err error) {
-	if cfg.SecretKey == "" {
-		return nil, nil, nil
-	}
-	st, ok := s.Store.(store.Genesys)
-	if !ok {
-		return nil, nil, fmt.Errorf("genesys: store %T has no genesys tables", s.Store)
-	}
-	sealer, err := genesys.NewSealer(cfg.SecretKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	log = log.With("component", "genesys")
-	svc = genesys.NewService(st, sealer, s.Ingest, genesys.ServiceConfig{
-		Runner: genesys.RunnerConfig{Lag: cfg.Lag}, Logger: log})
-	tick := cfg.Tick
-	if tick <= 0 {
-		tick = time.Minute
-	}
-	run = func(ctx context.Context) error {
-		t := time.NewTicker(tick)
-		defer t.Stop()
-		for {
-			if err := svc.RunDue(ctx); err != nil && ctx.Err() == nil {
-				log.WarnContext(ctx, "genesys runs had errors", "error", err.Error())
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
-	}
-	return run, svc, nil
+// wireGenesys builds the Genesys Cloud channel's service, its secrets
+// sealed with the connectors' keyring; the connectors' scheduler runs its
+// due rules every cfg.Tick (wire_connectors.go).
+func wireGenesys(st store.Genesys, kr *sealing.Keyring, in *ingest.Service, cfg config.Genesys, log *slog.Logger) *genesys.Service {
+	return genesys.NewService(st, kr, in, genesys.ServiceConfig{
+		Runner: genesys.RunnerConfig{Lag: cfg.Lag}, Logger: log.With("component", "genesys")})
 }
 
 // genesysSimulate serves the Genesys Cloud simulator on addr until ctx ends
@@ -72,16 +45,37 @@ func genesysSimulate(ctx context.Context, addr string, cfg genesystest.Config, w
 	return nil
 }
 
-// genesysPreview prints, as JSON, what the campaign's export rule would
-// select over (from, to] (`callimport genesys preview`).
-func genesysPreview(ctx context.Context, svc *genesys.Service, orgID, campaignID string, from, to time.Time, w io.Writer) error {
-	pv, err := svc.Preview(ctx, orgID, campaignID, from, to)
+// genesysPreview prints what the campaign's export rule would select over
+// (from, to], as JSON or as a table (`callimport genesys preview`).
+func genesysPreview(ctx context.Context, m *connectors.Manager, orgID, campaignID string, from, to time.Time, asJSON bool, w io.Writer) error {
+	pv, err := m.PreviewGenesysRule(ctx, orgID, campaignID, from, to)
 	if err != nil {
-		return err
+		return err //nolint:wrapcheck // says what failed
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(pv); err != nil {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(pv); err != nil {
+			return fmt.Errorf("write preview: %w", err)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "period\t%s to %s\n", pv.From.Format(time.RFC3339), pv.To.Format(time.RFC3339))
+	fmt.Fprintf(tw, "conversations\t%d\nkept\t%d\n", pv.Candidates, pv.Kept)
+	for _, r := range pv.Skipped {
+		fmt.Fprintf(tw, "skipped: %s\t%d\n", r.Reason, r.Count)
+	}
+	for _, part := range []struct {
+		title string
+		rows  []connectors.GenesysCount
+	}{{"queue", pv.ByQueue}, {"agent", pv.ByAgent}} {
+		fmt.Fprintf(tw, "\n%s\tmatched\tkept\n", part.title)
+		for _, c := range part.rows {
+			fmt.Fprintf(tw, "%s\t%d\t%d\n", c.Name, c.Matched, c.Kept)
+		}
+	}
+	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write preview: %w", err)
 	}
 	return nil

@@ -29,13 +29,9 @@ func webHandler(s *Server, cfg config.Web, log *slog.Logger) (http.Handler, erro
 			return nil, err
 		}
 	}
-	ch, err := webChannels(s, log)
-	if err != nil {
-		return nil, fmt.Errorf("web application: %w", err)
-	}
 	h, err := webui.New(webui.Config{Store: s.Store, Ingest: s.Ingest, Bucket: s.Bucket, Logger: log,
 		SessionKey: key, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies || s.cfg.TLSCert != "",
-		Channels: ch})
+		Channels: webChannels(s)})
 	if err != nil {
 		return nil, fmt.Errorf("web application: %w", err)
 	}

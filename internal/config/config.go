@@ -71,6 +71,8 @@ type Serve struct {
 	Limits Limits
 	// Privacy configures retention and erasure.
 	Privacy Privacy
+	// Connectors configures the channels' shared secret key and feed health.
+	Connectors Connectors
 }
 
 // Resolve fills defaults that depend on other fields and makes DataDir absolute.
@@ -133,6 +135,7 @@ func (s Serve) Redacted() Serve {
 	s.Database = redactURL(s.Database)
 	s.Genesys = s.Genesys.Redacted()
 	s.SFTPPull = s.SFTPPull.Redacted()
+	s.Connectors = s.Connectors.Redacted()
 	if s.Web.SessionKey != "" {
 		s.Web.SessionKey = "[redacted]"
 	}
@@ -301,4 +304,5 @@ func BindServe(f *Flags, s *Serve) {
 	BindSFTPPull(f, &s.SFTPPull)
 	BindLimits(f, &s.Limits)
 	BindPrivacy(f, &s.Privacy)
+	BindConnectors(f, &s.Connectors)
 }

@@ -2,13 +2,11 @@ package config
 
 import "time"
 
-// Genesys configures the Genesys Cloud channel. It is off while SecretKey
-// is empty.
+// Genesys configures the Genesys Cloud channel.
 type Genesys struct {
-	// SecretKey encrypts the connections' client secrets at rest: 32 bytes
-	// in base64, from CALLIMPORT_GENESYS_SECRET_KEY or the file named by
-	// CALLIMPORT_GENESYS_SECRET_KEY_FILE (never a flag). Changing it makes
-	// stored secrets unreadable: re-enter them.
+	// SecretKey is the deprecated CALLIMPORT_GENESYS_SECRET_KEY (or its
+	// _FILE), read as CALLIMPORT_SECRET_KEY when that is unset (see
+	// Connectors.SecretKey).
 	SecretKey string
 	// Tick is how often due rules are looked for; defaults to 1 minute.
 	Tick time.Duration

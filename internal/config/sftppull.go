@@ -5,10 +5,9 @@ import "time"
 // SFTPPull configures the pull sources (customers' SFTP servers). It is off
 // when Tick is 0.
 type SFTPPull struct {
-	// SecretKey encrypts the sources' passwords and private keys at rest: 32
-	// bytes in base64, from CALLIMPORT_SFTP_PULL_SECRET_KEY or the file named
-	// by CALLIMPORT_SFTP_PULL_SECRET_KEY_FILE (never a flag). Without it,
-	// sources with credentials fail with "secret key required".
+	// SecretKey is the deprecated CALLIMPORT_SFTP_PULL_SECRET_KEY (or its
+	// _FILE), read as CALLIMPORT_SECRET_KEY when that is unset (see
+	// Connectors.SecretKey).
 	SecretKey string
 	// Tick is how often due sources are looked for; defaults to 1 minute.
 	Tick time.Duration

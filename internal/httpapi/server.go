@@ -18,6 +18,7 @@ import (
 	"github.com/callimport/callimport/internal/admission"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/httpapi/tusupload"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -44,6 +45,8 @@ type Config struct {
 	// RateLimit bounds each credential's request rate on every
 	// authenticated route (nil: no limit).
 	RateLimit *admission.RateLimiter
+	// Connectors manages SFTP accounts, pull sources and Genesys (nil: those routes answer 503).
+	Connectors *connectors.Manager
 }
 
 // Server is the HTTP API.
@@ -101,6 +104,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/oauth-clients", s.authed(admin, s.listOAuthClients))
 	s.handle("DELETE /v1/oauth-clients/{id}", s.authed(admin, s.revokeOAuthClient))
 	s.routesErasures()
+	s.routesConnectors()
 }
 
 // handle registers h for pattern, wrapped with request ids, logs and metrics.

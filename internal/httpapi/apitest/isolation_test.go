@@ -31,6 +31,8 @@ type victim struct {
 	erasureID                          string
 	// secrets are strings that must appear in no answer to B.
 	secrets []string
+	// connectors are A's import channel items (connectors_isolation_test.go).
+	connectors connectorVictim
 }
 
 func newVictim(t *testing.T, h *harness) victim {
@@ -55,6 +57,8 @@ func newVictim(t *testing.T, h *harness) victim {
 	for _, c := range clients.Data {
 		v.secrets = append(v.secrets, c.ID)
 	}
+	cv, secrets := newConnectorVictim(t, h)
+	v.connectors, v.secrets = cv, append(v.secrets, secrets...)
 	return v
 }
 
@@ -79,7 +83,7 @@ func victimPath(tmpl string, v victim, h *harness) (string, bool) {
 	case strings.HasPrefix(tmpl, "/v1/erasures/"):
 		id = v.erasureID
 	default:
-		return "", false
+		return v.connectors.path(tmpl)
 	}
 	return pathParam.ReplaceAllString(tmpl, url.PathEscape(id)), true
 }
@@ -125,6 +129,8 @@ func testIsolation(t *testing.T, h *harness) {
 				r.contentType, r.body = "application/json", []byte(`{"agent_email":"alice@a.example"}`)
 			case "listCalls":
 				r.path += "?" + url.Values{"campaign_id": {h.A.CampaignID}}.Encode()
+			default:
+				v.connectors.prepare(t, &r, op.ID, cr.name)
 			}
 			resp, body := h.do(t, r)
 			where := op.Method + " " + r.path + " with " + cr.name

@@ -243,3 +243,16 @@ func (c *Client) Download(ctx context.Context, mediaURL string) (io.ReadCloser, 
 	}
 	return resp.Body, strings.ToLower(resp.Header.Get("Content-Type")), nil
 }
+
+// Count returns how many entities an entity listing path (e.g.
+// /api/v2/users, /api/v2/routing/queues) holds, from its total, fetching
+// one entity.
+func (c *Client) Count(ctx context.Context, path string) (int, error) {
+	var page struct {
+		Total int `json:"total"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, path+"?pageSize=1&pageNumber=1", nil, &page); err != nil {
+		return 0, fmt.Errorf("count %s: %w", path, err)
+	}
+	return page.Total, nil
+}

@@ -208,33 +208,3 @@ func (s *Service) RunRule(ctx context.Context, orgID, campaignID string) (Report
 	}
 	return rep, err
 }
-
-// RunDue runs, one after the other, every enabled rule whose last run
-// started at least its interval ago (or that never ran), and returns the
-// first error after trying them all. Without a job queue's unique jobs,
-// run it from one process only.
-func (s *Service) RunDue(ctx context.Context) error {
-	rules, err := s.st.GenesysRuleList(ctx)
-	if err != nil {
-		return fmt.Errorf("genesys due rules: %w", err)
-	}
-	var errs []error
-	for _, r := range rules {
-		runs, err := s.st.GenesysRunList(ctx, r.OrgID, r.CampaignID, 1)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if len(runs) > 0 && time.Since(runs[0].StartedAt) < time.Duration(r.IntervalSeconds)*time.Second {
-			continue
-		}
-		if _, err := s.RunRule(ctx, r.OrgID, r.CampaignID); err != nil {
-			s.log.WarnContext(ctx, "genesys run failed", "org_id", r.OrgID, "campaign_id", r.CampaignID, "error", err.Error())
-			errs = append(errs, err)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return errors.Join(errs...)
-}

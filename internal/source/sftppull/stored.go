@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callimport/callimport/internal/source/genesys"
+	"github.com/callimport/callimport/internal/sealing"
 	"github.com/callimport/callimport/internal/store"
 )
 
@@ -36,8 +36,8 @@ func (l StoreLedger) LedgerAdd(ctx context.Context, e LedgerEntry) error {
 var ErrSecretKey = errors.New("sftp pull: secret key required to read the stored credentials")
 
 // SealSecrets seals a password and a private key for orgID (each "" stays "").
-// The sealer is the AES-256-GCM one of the Genesys channel.
-func SealSecrets(sealer *genesys.Sealer, orgID, password, privateKey string) (passwordSealed, keySealed string, err error) {
+// The sealer is the shared connector keyring (internal/sealing).
+func SealSecrets(sealer *sealing.Keyring, orgID, password, privateKey string) (passwordSealed, keySealed string, err error) {
 	seal := func(v string) (string, error) {
 		if v == "" {
 			return "", nil
@@ -57,7 +57,7 @@ func SealSecrets(sealer *genesys.Sealer, orgID, password, privateKey string) (pa
 }
 
 // FromStore turns a stored source into a Source, unsealing its secrets.
-func FromStore(p store.PullSource, sealer *genesys.Sealer) (Source, error) {
+func FromStore(p store.PullSource, sealer *sealing.Keyring) (Source, error) {
 	after, err := ParseAction(p.AfterAction)
 	if err != nil {
 		return Source{}, err
@@ -89,7 +89,7 @@ func FromStore(p store.PullSource, sealer *genesys.Sealer) (Source, error) {
 
 // RunStored runs a stored source and records the run (counts and errors)
 // in its history.
-func (r *Runner) RunStored(ctx context.Context, st store.SFTPPull, sealer *genesys.Sealer, p store.PullSource) (Report, error) {
+func (r *Runner) RunStored(ctx context.Context, st store.SFTPPull, sealer *sealing.Keyring, p store.PullSource) (Report, error) {
 	started := r.now()
 	var rep Report
 	src, err := FromStore(p, sealer)
@@ -112,11 +112,18 @@ func (r *Runner) RunStored(ctx context.Context, st store.SFTPPull, sealer *genes
 const maxBackoff = time.Hour
 
 // Due reports whether a source should run now, from its last runs (newest
-// first): at once without history, after its interval since the last run,
-// and after the interval doubled per consecutive failed run (up to an hour).
+// first): see NextRun.
 func Due(p store.PullSource, runs []store.PullRun, now time.Time) bool {
+	return !now.Before(NextRun(p, runs))
+}
+
+// NextRun is when a source should run next, from its last runs (newest
+// first): at once (the zero time) without history, its interval after the
+// last run, and the interval doubled per consecutive failed run (up to an
+// hour).
+func NextRun(p store.PullSource, runs []store.PullRun) time.Time {
 	if len(runs) == 0 {
-		return true
+		return time.Time{}
 	}
 	wait := time.Duration(max(p.IntervalSeconds, 1)) * time.Second
 	for _, r := range runs {
@@ -129,35 +136,5 @@ func Due(p store.PullSource, runs []store.PullRun, now time.Time) bool {
 			break
 		}
 	}
-	return !now.Before(runs[0].FinishedAt.Add(wait))
-}
-
-// RunDue runs every enabled source that is due, one after the other, and
-// returns the failures joined.
-func (r *Runner) RunDue(ctx context.Context, st store.SFTPPull, sealer *genesys.Sealer) error {
-	srcs, err := st.PullSourceList(ctx)
-	if err != nil {
-		return fmt.Errorf("sftp pull: %w", err)
-	}
-	var errs []error
-	for _, p := range srcs {
-		if ctx.Err() != nil {
-			break
-		}
-		runs, err := st.PullRunList(ctx, p.ID, 6)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !Due(p, runs, r.now()) {
-			continue
-		}
-		rep, err := r.RunStored(ctx, st, sealer, p)
-		r.log().InfoContext(ctx, "sftp pull run", "source", p.ID, "seen", rep.Seen, "imported", rep.Imported,
-			"duplicates", rep.Duplicates, "rejected", rep.Rejected, "errors", len(rep.Errors))
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return runs[0].FinishedAt.Add(wait)
 }

@@ -60,6 +60,7 @@ func newDialect() *storesql.Dialect {
 		SFTPPull:    newSFTPPullQueries(),
 		TOTP:        newTOTPQueries(),
 		Privacy:     newPrivacyQueries(),
+		Connectors:  newConnectorsQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

@@ -52,6 +52,8 @@ type Dialect struct {
 	TOTP *TOTPQueries
 	// Privacy are retention's and erasure's queries (nil: unsupported).
 	Privacy *PrivacyQueries
+	// Connectors are the connectors' management queries (nil: unsupported).
+	Connectors *ConnectorsQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

@@ -74,6 +74,7 @@ func newDialect() *storesql.Dialect {
 		SFTPPull:    newSFTPPullQueries(),
 		TOTP:        newTOTPQueries(),
 		Privacy:     newPrivacyQueries(),
+		Connectors:  newConnectorsQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,

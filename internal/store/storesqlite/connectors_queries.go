@@ -1,0 +1,42 @@
+package storesqlite
+
+import "github.com/callimport/callimport/internal/store/storesql"
+
+const scheduleCols = `kind, item_id, org_id, next_run_at, lease_owner, lease_until, last_run_at, last_import_at, created_at`
+
+// newConnectorsQueries returns the SQLite query set of store.Connectors.
+func newConnectorsQueries() *storesql.ConnectorsQueries {
+	return &storesql.ConnectorsQueries{
+		PullSourceListByOrg: `SELECT ` + pullSourceCols + ` FROM sftp_pull_sources
+			WHERE org_id = ?1 AND (?2 = '' OR campaign_id = ?2) ORDER BY id`,
+		GenesysRuleListByOrg: `SELECT ` + genesysRuleCols + ` FROM genesys_rules WHERE org_id = ? ORDER BY campaign_id`,
+		GenesysRuleDelete:    `DELETE FROM genesys_rules WHERE org_id = ? AND campaign_id = ?`,
+		ScheduleEnsure: `INSERT INTO connector_schedules (kind, item_id, org_id, next_run_at, lease_until, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		ScheduleClaim: `UPDATE connector_schedules SET lease_owner = ?1, lease_until = ?2
+			WHERE kind = ?3 AND item_id = ?4 AND next_run_at <= ?5 AND (lease_owner = '' OR lease_until < ?5)
+			RETURNING ` + scheduleCols,
+		ScheduleRenew: `UPDATE connector_schedules SET lease_until = ? WHERE kind = ? AND item_id = ? AND lease_owner = ?`,
+		ScheduleRelease: `UPDATE connector_schedules SET lease_owner = '', next_run_at = ?, last_run_at = ?,
+				last_import_at = COALESCE(?, last_import_at)
+			WHERE kind = ? AND item_id = ? AND lease_owner = ?`,
+		ScheduleRunNow: `UPDATE connector_schedules SET next_run_at = ? WHERE kind = ? AND item_id = ?`,
+		ScheduleGet:    `SELECT ` + scheduleCols + ` FROM connector_schedules WHERE org_id = ? AND kind = ? AND item_id = ?`,
+		ScheduleList:   `SELECT ` + scheduleCols + ` FROM connector_schedules WHERE org_id = ? AND kind = ? ORDER BY item_id`,
+		ScheduleDelete: `DELETE FROM connector_schedules WHERE kind = ? AND item_id = ?`,
+		SecretList: `SELECT 'sftp_pull_sources', 'password_sealed', id, org_id, password_sealed FROM sftp_pull_sources
+				WHERE password_sealed <> ''
+			UNION ALL SELECT 'sftp_pull_sources', 'private_key_sealed', id, org_id, private_key_sealed FROM sftp_pull_sources
+				WHERE private_key_sealed <> ''
+			UNION ALL SELECT 'genesys_connections', 'secret_sealed', org_id, org_id, secret_sealed FROM genesys_connections
+				WHERE secret_sealed <> ''`,
+		SecretSet: map[string]string{
+			"sftp_pull_sources.password_sealed": `UPDATE sftp_pull_sources SET password_sealed = ?
+				WHERE id = ? AND password_sealed = ?`,
+			"sftp_pull_sources.private_key_sealed": `UPDATE sftp_pull_sources SET private_key_sealed = ?
+				WHERE id = ? AND private_key_sealed = ?`,
+			"genesys_connections.secret_sealed": `UPDATE genesys_connections SET secret_sealed = ?
+				WHERE org_id = ? AND secret_sealed = ?`,
+		},
+	}
+}

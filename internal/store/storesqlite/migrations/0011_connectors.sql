@@ -1,0 +1,17 @@
+-- When each connector item (pull source, Genesys export rule) runs next,
+-- the lease of the process running it, and its feed health.
+CREATE TABLE connector_schedules (
+    kind           TEXT NOT NULL, -- sftp_pull | genesys
+    item_id        TEXT NOT NULL, -- pull source id | campaign id of the rule
+    org_id         TEXT NOT NULL,
+    next_run_at    TEXT NOT NULL,
+    lease_owner    TEXT NOT NULL DEFAULT '', -- '' when free
+    lease_until    TEXT NOT NULL,
+    last_run_at    TEXT,
+    last_import_at TEXT,
+    created_at     TEXT NOT NULL,
+    PRIMARY KEY (kind, item_id)
+);
+
+CREATE INDEX connector_schedules_org ON connector_schedules (org_id, kind);
+CREATE INDEX sftp_pull_sources_org ON sftp_pull_sources (org_id, campaign_id);
