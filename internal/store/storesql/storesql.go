@@ -47,6 +47,8 @@ type Dialect struct {
 	Genesys *GenesysQueries
 	// SFTPPull are the pull sources' queries (nil: unsupported).
 	SFTPPull *SFTPPullQueries
+	// Audit are the audit trail's queries (nil: unsupported).
+	Audit *AuditQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.
