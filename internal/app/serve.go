@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/callimport/callimport/internal/audio"
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
@@ -40,6 +41,7 @@ type Server struct {
 	Metrics *telemetry.Metrics
 	Handler http.Handler
 	Uploads *tusupload.Handler
+	Audit   *audit.Trail
 	unlock  func() error
 }
 
@@ -63,6 +65,9 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 		return nil, errors.Join(err, st.Close(), unlock())
 	}
 	s := &Server{cfg: cfg, log: log, Store: st, Bucket: bucket, Metrics: telemetry.NewMetrics(), unlock: unlock}
+	if s.Audit, err = wireAudit(ctx, st, log); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	proc := ingest.NewProcessor(st, bucket, audio.New(audio.Config{}), log)
 	proc.Observe = s.observeFinal
 	cleaner := ingest.NewOrphanCleaner(st, bucket, cfg.OrphanAge, log)
@@ -74,7 +79,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	}
 	s.Metrics.Registry.MustRegister(newQueueCollector(ctx, s.Queue))
 	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log,
-		Observe: s.observeIngest})
+		Observe: s.observeIngest, Audit: s.auditRecorder()})
 	s.Auth = auth.New(st, auth.Config{TokenTTL: cfg.TokenTTL})
 	s.Uploads, err = tusupload.New(tusupload.Config{Ingest: s.Ingest, Campaigns: st,
 		Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
@@ -83,7 +88,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	}
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Uploads: s.Uploads, Ready: s.ready,
+		Uploads: s.Uploads, Ready: s.ready, Audit: s.auditRecorder(),
 	})
 	web, err := webHandler(s, cfg.Web, log)
 	if err != nil {
@@ -124,6 +129,7 @@ func (s *Server) ready(ctx context.Context) error {
 // Close releases the stores.
 func (s *Server) Close() error {
 	var errs []error
+	errs = append(errs, s.closeAudit())
 	if s.Uploads != nil {
 		errs = append(errs, s.Uploads.Close())
 	}

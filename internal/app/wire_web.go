@@ -30,7 +30,8 @@ func webHandler(s *Server, cfg config.Web, log *slog.Logger) (http.Handler, erro
 		}
 	}
 	h, err := webui.New(webui.Config{Store: s.Store, Ingest: s.Ingest, Bucket: s.Bucket, Logger: log,
-		SessionKey: key, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies || s.cfg.TLSCert != ""})
+		SessionKey: key, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies || s.cfg.TLSCert != "",
+		Audit: s.auditRecorder()})
 	if err != nil {
 		return nil, fmt.Errorf("web application: %w", err)
 	}

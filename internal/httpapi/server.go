@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/httpapi/tusupload"
@@ -38,6 +39,8 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Audit receives one event per request (nil: discarded).
+	Audit audit.Recorder
 }
 
 // Server is the HTTP API.
@@ -46,11 +49,12 @@ type Server struct {
 	log *slog.Logger
 	mux *http.ServeMux
 	now func() time.Time
+	aud *auditor
 }
 
 // New returns the API as an http.Handler.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), now: cfg.Now, aud: newAuditor(cfg.Audit)}
 	if s.log == nil {
 		s.log = logDiscard()
 	}
@@ -94,19 +98,20 @@ func (s *Server) routes() {
 	s.handle("POST /v1/oauth-clients", s.authed(admin, s.createOAuthClient))
 	s.handle("GET /v1/oauth-clients", s.authed(admin, s.listOAuthClients))
 	s.handle("DELETE /v1/oauth-clients/{id}", s.authed(admin, s.revokeOAuthClient))
+	s.routesAudit()
 }
 
 // handle registers h for pattern, wrapped with request ids, logs and metrics.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
-	s.mux.Handle(pattern, s.observe(pattern, h))
+	s.mux.Handle(pattern, s.observe(pattern, s.audited(pattern, h)))
 }
 
 // ServeHTTP serves the API; unknown paths and methods get problem bodies.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.observe("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.observe("unmatched", s.audited("", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.mux.ServeHTTP(&problemNotFound{ResponseWriter: w, r: r}, r)
-		})).ServeHTTP(w, r)
+		}))).ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/audio"
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/store"
@@ -43,6 +44,9 @@ type Config struct {
 	// Observe, when set, is told of every committed recording: outcome is
 	// "received" (a new call) or "duplicate".
 	Observe func(source call.Source, outcome string, bytes int64, took time.Duration)
+	// Audit receives a "call.import" event for every committed recording
+	// (nil: none); see audit.go.
+	Audit audit.Recorder
 }
 
 // Service is the intake path.
@@ -197,6 +201,7 @@ func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, sour
 		s.log.InfoContext(ctx, "call received", "call_id", created.ID, "campaign_id", camp.ID,
 			"source", string(source), "size_bytes", st.Size, "format", string(st.Format))
 		s.observe(st, source, "received")
+		s.audit(ctx, created, source, false)
 		return Result{Call: created}, nil
 	}
 	s.discard(ctx, st.BlobKey)
@@ -206,6 +211,7 @@ func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, sour
 	res, err := s.existing(ctx, st.OrgID, p)
 	if err == nil {
 		s.observe(st, source, "duplicate")
+		s.audit(ctx, res.Call, source, true)
 	}
 	return res, err
 }

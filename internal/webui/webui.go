@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -54,6 +55,8 @@ type Config struct {
 	LockFor time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Audit receives sign-ins and sign-outs (nil: none); see audit.go.
+	Audit audit.Recorder
 }
 
 type handler struct {
@@ -192,6 +195,7 @@ func (h *handler) api(fn func(http.ResponseWriter, *http.Request, viewer)) http.
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"outcome": "failed", "reason": h.translator(pickLang(r)).T("e_session")})
 			return
 		}
+		r = h.withAuditOrigin(r, u)
 		fn(w, r, viewer{User: u, T: h.translator(pickLang(r))})
 	}
 }
