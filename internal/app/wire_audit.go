@@ -37,7 +37,5 @@ func (s *Server) closeAudit() error {
 	if s.Audit == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), auditCloseTimeout) //nolint:forbidigo // Close takes no context; the timeout bounds it
-	defer cancel()
-	return s.Audit.Close(ctx)
+	return s.Audit.Shutdown(auditCloseTimeout)
 }

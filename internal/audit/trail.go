@@ -158,17 +158,35 @@ func (t *Trail) Flush(ctx context.Context) error {
 // written one by one as they come. It returns when the queue is written
 // or ctx ends.
 func (t *Trail) Close(ctx context.Context) error {
-	t.mu.Lock()
-	if !t.closed {
-		t.closed = true
-		close(t.queue)
-	}
-	t.mu.Unlock()
+	t.stop()
 	select {
 	case <-t.done:
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("close audit trail: %w", ctx.Err())
+	}
+}
+
+// Shutdown is Close bounded by timeout, for callers that have no context.
+func (t *Trail) Shutdown(timeout time.Duration) error {
+	t.stop()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-t.done:
+		return nil
+	case <-timer.C:
+		return fmt.Errorf("close audit trail: events still queued after %s", timeout)
+	}
+}
+
+// stop closes the queue once.
+func (t *Trail) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.closed = true
+		close(t.queue)
 	}
 }
 

@@ -121,7 +121,7 @@ func TestTrailKeepsFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.Detail["reason"] = "changed after Record" // the trail keeps its own copy
-		if err := tr.Close(t.Context()); err != nil {
+		if err := tr.Shutdown(time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		recs := chain(t, st, "o")

@@ -27,7 +27,7 @@ type auditCase struct {
 	// op is the operationId the row exercises (the action, unless action
 	// says otherwise).
 	op  string
-	req func(t *testing.T, f *auditFixture) request
+	req func(f *auditFixture) request
 	// tus sends the request outside the validating transport (the tus
 	// protocol is not described by the document).
 	tus bool
@@ -40,13 +40,13 @@ type auditCase struct {
 // auditFixture holds what the rows need: ids of credentials, a call, a
 // campaign, and credentials made to be revoked.
 type auditFixture struct {
-	h                          *harness
-	adminKeyID, writeKeyID     string
-	readKeyID, clientID        string
-	callID, campaignID         string
-	spareKeyID, spareClientID  string
-	bearer                     string
-	uploadPath, uploadLocation string
+	h                         *harness
+	adminKeyID, writeKeyID    string
+	readKeyID, clientID       string
+	callID, campaignID        string
+	spareKeyID, spareClientID string
+	bearer                    string
+	uploadPath                string
 }
 
 // auditRows is the table: every route of the API, with the record each
@@ -57,8 +57,8 @@ func auditRows() []auditCase {
 		anon, key, client  = audit.ActorAnonymous, audit.ActorAPIKey, audit.ActorOAuthClient
 		ok, failed, denied = audit.OutcomeSuccess, audit.OutcomeFailure, audit.OutcomeDenied
 	)
-	get := func(path string, secret func(f *auditFixture) string) func(t *testing.T, f *auditFixture) request {
-		return func(t *testing.T, f *auditFixture) request {
+	get := func(path string, secret func(f *auditFixture) string) func(f *auditFixture) request {
+		return func(f *auditFixture) request {
 			r := request{method: "GET", path: path}
 			if secret != nil {
 				r.apiKey = secret(f)
@@ -81,70 +81,70 @@ func auditRows() []auditCase {
 			actorType: anon, outcome: failed, status: 404},
 
 		// OAuth: the client that authenticates, or nobody.
-		{name: "token", op: "issueToken", req: func(t *testing.T, f *auditFixture) request {
+		{name: "token", op: "issueToken", req: func(f *auditFixture) request {
 			return tokenRequest(f.h.A.ClientID, f.h.A.ClientSecret)
 		}, actorType: client, actor: "client", org: orgA, outcome: ok},
-		{name: "token bad secret", op: "issueToken", req: func(t *testing.T, f *auditFixture) request {
+		{name: "token bad secret", op: "issueToken", req: func(f *auditFixture) request {
 			return tokenRequest(f.h.A.ClientID, "wrong")
 		}, actorType: anon, outcome: failed, status: 401},
 
 		// Calls.
-		{name: "upload", op: "createCall", req: func(t *testing.T, f *auditFixture) request {
+		{name: "upload", op: "createCall", req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/v1/calls/audio", apiKey: f.h.A.WriteKey, contentType: formType,
 				body: form(filePart("a.wav", wav(901, 4000)), field("campaign_id", f.h.A.CampaignID))}
 		}, actorType: key, actor: "write", org: orgA, targetType: "call", target: "*", outcome: ok, status: 201},
-		{name: "upload alias", op: "createCallAlias", req: func(t *testing.T, f *auditFixture) request {
+		{name: "upload alias", op: "createCallAlias", req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/calls/audio", apiKey: f.h.A.WriteKey, contentType: formType,
 				body: form(filePart("b.wav", wav(902, 4000)), field("campaign_id", f.h.A.CampaignID))}
 		}, actorType: key, actor: "write", org: orgA, targetType: "call", target: "*", outcome: ok, status: 201},
-		{name: "upload bad key", op: "createCall", req: func(t *testing.T, f *auditFixture) request {
+		{name: "upload bad key", op: "createCall", req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/v1/calls/audio", apiKey: "ci_live_nope", contentType: formType,
 				body: form(filePart("c.wav", wav(904, 4000)), field("campaign_id", f.h.A.CampaignID))}
 		}, actorType: anon, targetType: "call", outcome: failed, status: 401},
 		{name: "list calls", op: "listCalls", req: get("/v1/calls", reader),
 			actorType: key, actor: "read", org: orgA, targetType: "call", outcome: ok},
-		{name: "list calls bad bearer", op: "listCalls", req: func(t *testing.T, f *auditFixture) request {
+		{name: "list calls bad bearer", op: "listCalls", req: func(*auditFixture) request {
 			return request{method: "GET", path: "/v1/calls", bearer: "cit_nope"}
 		}, actorType: anon, targetType: "call", outcome: failed, status: 401},
-		{name: "list calls by bearer", op: "listCalls", req: func(t *testing.T, f *auditFixture) request {
+		{name: "list calls by bearer", op: "listCalls", req: func(f *auditFixture) request {
 			return request{method: "GET", path: "/v1/calls", bearer: f.bearer}
 		}, actorType: client, actor: "client", org: orgA, targetType: "call", outcome: ok},
-		{name: "get call", op: "getCall", req: func(t *testing.T, f *auditFixture) request {
+		{name: "get call", op: "getCall", req: func(f *auditFixture) request {
 			return request{method: "GET", path: "/v1/calls/" + f.callID, apiKey: f.h.A.ReadKey}
 		}, actorType: key, actor: "read", org: orgA, targetType: "call", target: "call", outcome: ok},
-		{name: "get call of another org", op: "getCall", req: func(t *testing.T, f *auditFixture) request {
+		{name: "get call of another org", op: "getCall", req: func(f *auditFixture) request {
 			return request{method: "GET", path: "/v1/calls/" + f.callID, apiKey: f.h.B.ReadKey}
 		}, actorType: key, actor: "B read", org: "B", targetType: "call", outcome: failed, status: 404},
-		{name: "get audio", op: "getCallAudio", req: func(t *testing.T, f *auditFixture) request {
+		{name: "get audio", op: "getCallAudio", req: func(f *auditFixture) request {
 			return request{method: "GET", path: "/v1/calls/" + f.callID + "/audio", apiKey: f.h.A.ReadKey}
 		}, actorType: key, actor: "read", org: orgA, targetType: "call", target: "call", outcome: ok},
-		{name: "head audio", op: "headCallAudio", req: func(t *testing.T, f *auditFixture) request {
+		{name: "head audio", op: "headCallAudio", req: func(f *auditFixture) request {
 			return request{method: "HEAD", path: "/v1/calls/" + f.callID + "/audio", apiKey: f.h.A.ReadKey}
 		}, actorType: key, actor: "read", org: orgA, targetType: "call", target: "call", outcome: ok},
-		{name: "delete call without scope", op: "deleteCall", req: func(t *testing.T, f *auditFixture) request {
+		{name: "delete call without scope", op: "deleteCall", req: func(f *auditFixture) request {
 			return request{method: "DELETE", path: "/v1/calls/" + f.callID, apiKey: f.h.A.ReadKey}
 		}, actorType: key, actor: "read", org: orgA, targetType: "call", outcome: denied, status: 403},
-		{name: "delete call", op: "deleteCall", req: func(t *testing.T, f *auditFixture) request {
+		{name: "delete call", op: "deleteCall", req: func(f *auditFixture) request {
 			return request{method: "DELETE", path: "/v1/calls/" + f.callID, apiKey: f.h.A.WriteKey}
 		}, actorType: key, actor: "write", org: orgA, targetType: "call", target: "call", outcome: ok, status: 204},
 
 		// Campaigns.
-		{name: "create campaign", op: "createCampaign", req: func(t *testing.T, f *auditFixture) request {
+		{name: "create campaign", op: "createCampaign", req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/v1/campaigns", apiKey: f.h.A.AdminKey, contentType: "application/json",
 				body: []byte(`{"name":"audited ` + randID() + `"}`)}
 		}, actorType: key, actor: "admin", org: orgA, targetType: "campaign", target: "*", outcome: ok, status: 201},
 		{name: "list campaigns", op: "listCampaigns", req: get("/v1/campaigns", reader),
 			actorType: key, actor: "read", org: orgA, targetType: "campaign", outcome: ok},
-		{name: "get campaign", op: "getCampaign", req: func(t *testing.T, f *auditFixture) request {
+		{name: "get campaign", op: "getCampaign", req: func(f *auditFixture) request {
 			return request{method: "GET", path: "/v1/campaigns/" + f.campaignID, apiKey: f.h.A.ReadKey}
 		}, actorType: key, actor: "read", org: orgA, targetType: "campaign", target: "campaign", outcome: ok},
-		{name: "update campaign", op: "updateCampaign", req: func(t *testing.T, f *auditFixture) request {
+		{name: "update campaign", op: "updateCampaign", req: func(f *auditFixture) request {
 			return request{method: "PATCH", path: "/v1/campaigns/" + f.campaignID, apiKey: f.h.A.AdminKey,
 				contentType: "application/json", body: []byte(`{"description":"audited"}`)}
 		}, actorType: key, actor: "admin", org: orgA, targetType: "campaign", target: "campaign", outcome: ok},
 
 		// Credentials.
-		{name: "create api key", op: "createAPIKey", req: func(t *testing.T, f *auditFixture) request {
+		{name: "create api key", op: "createAPIKey", req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/v1/api-keys", apiKey: f.h.A.AdminKey, contentType: "application/json",
 				body: []byte(`{"name":"audited","scopes":["calls:read"]}`)}
 		}, actorType: key, actor: "admin", org: orgA, targetType: "api_key", target: "*", outcome: ok, status: 201},
@@ -152,16 +152,16 @@ func auditRows() []auditCase {
 			actorType: key, actor: "admin", org: orgA, targetType: "api_key", outcome: ok},
 		{name: "list api keys without scope", op: "listAPIKeys", req: get("/v1/api-keys", reader),
 			actorType: key, actor: "read", org: orgA, targetType: "api_key", outcome: denied, status: 403},
-		{name: "revoke api key", op: "revokeAPIKey", req: func(t *testing.T, f *auditFixture) request {
+		{name: "revoke api key", op: "revokeAPIKey", req: func(f *auditFixture) request {
 			return request{method: "DELETE", path: "/v1/api-keys/" + f.spareKeyID, apiKey: f.h.A.AdminKey}
 		}, actorType: key, actor: "admin", org: orgA, targetType: "api_key", target: "spare key", outcome: ok, status: 204},
-		{name: "create oauth client", op: "createOAuthClient", req: func(t *testing.T, f *auditFixture) request {
+		{name: "create oauth client", op: "createOAuthClient", req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/v1/oauth-clients", apiKey: f.h.A.AdminKey, contentType: "application/json",
 				body: []byte(`{"name":"audited","scopes":["calls:read"]}`)}
 		}, actorType: key, actor: "admin", org: orgA, targetType: "oauth_client", target: "*", outcome: ok, status: 201},
 		{name: "list oauth clients", op: "listOAuthClients", req: get("/v1/oauth-clients", admin),
 			actorType: key, actor: "admin", org: orgA, targetType: "oauth_client", outcome: ok},
-		{name: "revoke oauth client", op: "revokeOAuthClient", req: func(t *testing.T, f *auditFixture) request {
+		{name: "revoke oauth client", op: "revokeOAuthClient", req: func(f *auditFixture) request {
 			return request{method: "DELETE", path: "/v1/oauth-clients/" + f.spareClientID, apiKey: f.h.A.AdminKey}
 		}, actorType: key, actor: "admin", org: orgA, targetType: "oauth_client", target: "spare client", outcome: ok, status: 204},
 
@@ -172,14 +172,14 @@ func auditRows() []auditCase {
 			actorType: key, actor: "admin", org: orgA, targetType: "audit_event", outcome: ok},
 
 		// Resumable uploads.
-		{name: "tus options", op: "", action: "uploadCall", tus: true, req: func(t *testing.T, f *auditFixture) request {
+		{name: "tus options", op: "", action: "uploadCall", tus: true, req: func(*auditFixture) request {
 			return request{method: "OPTIONS", path: "/v1/uploads/"}
 		}, actorType: anon, targetType: "upload", outcome: ok},
-		{name: "tus create", op: "", action: "uploadCall", tus: true, req: func(t *testing.T, f *auditFixture) request {
+		{name: "tus create", op: "", action: "uploadCall", tus: true, req: func(f *auditFixture) request {
 			return request{method: "POST", path: "/v1/uploads", apiKey: f.h.A.WriteKey, header: map[string]string{
 				"Upload-Length": "100", "Upload-Metadata": tusMeta(f.h.A.CampaignID)}}
 		}, actorType: key, actor: "write", org: orgA, targetType: "upload", target: "*", outcome: ok, status: 201},
-		{name: "tus head", op: "", action: "uploadCall", tus: true, req: func(t *testing.T, f *auditFixture) request {
+		{name: "tus head", op: "", action: "uploadCall", tus: true, req: func(f *auditFixture) request {
 			return request{method: "HEAD", path: f.uploadPath, apiKey: f.h.A.WriteKey}
 		}, actorType: key, actor: "write", org: orgA, targetType: "upload", target: "upload", outcome: ok},
 	}
@@ -214,7 +214,7 @@ func TestAuditEveryRoute(t *testing.T) {
 			for _, tc := range auditRows() {
 				covered[tc.op] = true
 				rid := "audit-" + randID()
-				r := tc.req(t, f)
+				r := tc.req(f)
 				if r.header == nil {
 					r.header = map[string]string{}
 				}
