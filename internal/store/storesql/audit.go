@@ -3,6 +3,7 @@ package storesql
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -69,6 +70,11 @@ func (q *queries) AuditAppend(ctx context.Context, recs []store.AuditRecord) ([]
 	}
 	slices.Sort(orgs)
 	err = q.atomic(ctx, func(q *queries) error {
+		insert, done, err := q.prepare(ctx, aq.Insert)
+		if err != nil {
+			return err
+		}
+		defer done()
 		for _, org := range orgs {
 			var head store.AuditHead
 			if err := q.ex.QueryRowContext(ctx, aq.HeadLock, org).Scan(&head.Seq, &head.Hash); err != nil {
@@ -87,7 +93,7 @@ func (q *queries) AuditAppend(ctx context.Context, recs []store.AuditRecord) ([]
 				if err != nil {
 					return err
 				}
-				if _, err := q.ex.ExecContext(ctx, aq.Insert, r.OrgID, r.Seq, q.time(r.At), r.ActorType, r.ActorID,
+				if _, err := insert(ctx, r.OrgID, r.Seq, q.time(r.At), r.ActorType, r.ActorID,
 					r.Action, r.TargetType, r.TargetID, r.Outcome, r.SourceIP, r.Client, detail, r.PrevHash,
 					r.Hash); err != nil {
 					return q.fail(err, "append audit record %q/%d", org, r.Seq)
@@ -103,6 +109,24 @@ func (q *queries) AuditAppend(ctx context.Context, recs []store.AuditRecord) ([]
 		return nil, err
 	}
 	return out, nil
+}
+
+// prepare returns query prepared once for the transaction (a batch of
+// many rows then parses it once), or run directly when q cannot prepare.
+func (q *queries) prepare(ctx context.Context, query string) (exec func(ctx context.Context, args ...any) (sql.Result, error), done func(), err error) {
+	p, ok := q.ex.(interface {
+		PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return func(ctx context.Context, args ...any) (sql.Result, error) {
+			return q.ex.ExecContext(ctx, query, args...)
+		}, func() {}, nil
+	}
+	st, err := p.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, nil, q.fail(err, "prepare")
+	}
+	return st.ExecContext, func() { _ = st.Close() }, nil
 }
 
 // AuditList returns a page of p.OrgID's records matching the filters.
