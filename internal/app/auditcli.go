@@ -191,3 +191,36 @@ func auditExport(ctx context.Context, as store.Audit, p store.AuditListParams, w
 		p.Cursor = next
 	}
 }
+
+// adminTargets names the audit target type of each admin object.
+var adminTargets = map[string]string{"org": "org", "user": "user", "campaign": "campaign", "apikey": "api_key",
+	"oauth-client": "oauth_client", "sftp-user": "sftp_account"}
+
+// recordAdmin records a successful admin command that changed something
+// (create) in the trail of the organisation it changed, with the system
+// (an operator at the console) as its actor; listings and failures
+// changed nothing and are not recorded. The change is already made (a
+// secret may only be printed now), so a failure to record is reported on
+// stderr rather than failing the command.
+func recordAdmin(ctx context.Context, st store.Store, obj, verb string, out any, cmdErr error, stderr io.Writer) {
+	as, ok := st.(store.Audit)
+	if cmdErr != nil || verb != "create" || !ok {
+		return
+	}
+	var ids struct {
+		ID    string `json:"id"`
+		OrgID string `json:"org_id"`
+	}
+	if b, err := json.Marshal(out); err == nil {
+		_ = json.Unmarshal(b, &ids)
+	}
+	org := ids.OrgID
+	if obj == "org" {
+		org = ids.ID
+	}
+	r := store.AuditRecord{OrgID: org, ActorType: audit.ActorSystem, Action: "admin." + obj + "." + verb,
+		TargetType: adminTargets[obj], TargetID: ids.ID, Outcome: audit.OutcomeSuccess, Client: "callimport admin"}
+	if _, err := as.AuditAppend(ctx, []store.AuditRecord{r}); err != nil {
+		fmt.Fprintln(stderr, "callimport: warning: the change is made but not recorded in the audit trail:", err)
+	}
+}

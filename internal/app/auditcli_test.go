@@ -115,4 +115,22 @@ func testAuditCLI(t *testing.T, pg bool) {
 	if code, _, errOut = run("verify", "--org", "nobody"); code != 2 {
 		t.Fatalf("verify of an unknown organisation: %d %s", code, errOut)
 	}
+
+	// Admin commands that change something are recorded, as the system.
+	var out2, errOut2 bytes.Buffer
+	if code := Main(ctx, append([]string{"admin", "campaign", "create", "--org", "Acme Audit", "--name", "Recorded", "--json"}, args...),
+		IO{Stdout: &out2, Stderr: &errOut2, Getenv: func(string) string { return "" }}); code != 0 {
+		t.Fatalf("admin campaign create: %d %s", code, errOut2.String())
+	}
+	var camp struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out2.Bytes(), &camp); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, err := st.(store.Audit).AuditList(ctx, store.AuditListParams{OrgID: org.ID, Action: "admin.campaign.create"})
+	if err != nil || len(recs) != 1 || recs[0].TargetID != camp.ID || recs[0].TargetType != "campaign" ||
+		recs[0].ActorType != audit.ActorSystem || recs[0].Seq != 5 {
+		t.Errorf("admin records %+v, %v", recs, err)
+	}
 }
