@@ -88,6 +88,7 @@ func runAdmin(ctx context.Context, args []string, io IO) error {
 	}
 	defer st.Close()
 	out, err := c.do(ctx, st, obj+" "+verb, io)
+	recordAdmin(ctx, st, obj, verb, out, err, io.Stderr)
 	if err != nil {
 		return err
 	}

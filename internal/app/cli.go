@@ -31,6 +31,7 @@ Usage:
   callimport serve [flags]            run the HTTP API (and background work)
   callimport admin <object> <verb>    manage organisations, users, campaigns, keys
   callimport genesys simulate|preview run a Genesys Cloud simulator; preview an export rule
+  callimport audit verify|export      check the audit chains, export audit events
   callimport version
 
 Run 'callimport <command> -h' for the flags of a command.
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, io IO) error {
 		return runAdmin(ctx, args[1:], io)
 	case "genesys":
 		return runGenesys(ctx, args[1:], io)
+	case "audit":
+		return runAudit(ctx, args[1:], io)
 	case "version":
 		fmt.Fprintln(io.Stdout, "callimport", version())
 		return nil

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/callimport/callimport/internal/audio"
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
@@ -45,6 +46,7 @@ type Server struct {
 	Privacy *privacy.Service
 	// Connectors manages the import channels (SFTP accounts, pull sources, Genesys).
 	Connectors *connectors.Manager
+	Audit      *audit.Trail
 	unlock     func() error
 }
 
@@ -68,6 +70,9 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 		return nil, errors.Join(err, st.Close(), unlock())
 	}
 	s := &Server{cfg: cfg, log: log, Store: st, Bucket: bucket, Metrics: telemetry.NewMetrics(), unlock: unlock}
+	if s.Audit, err = wireAudit(ctx, st, log); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	proc := ingest.NewProcessor(st, bucket, audio.New(audio.Config{}), log)
 	proc.Observe = s.observeFinal
 	cleaner := ingest.NewOrphanCleaner(st, bucket, cfg.OrphanAge, log)
@@ -84,7 +89,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	s.Metrics.Registry.MustRegister(newQueueCollector(ctx, s.Queue))
 	admit, rate := newLimits(cfg.Limits)
 	s.Ingest = ingest.New(st, bucket, s.Queue, ingest.Config{MaxFileSize: cfg.MaxUploadSize, Logger: log,
-		Observe: s.observeIngest, Admission: admit})
+		Observe: s.observeIngest, Admission: admit, Audit: s.auditRecorder()})
 	s.Auth = auth.New(st, auth.Config{TokenTTL: cfg.TokenTTL})
 	s.Uploads, err = tusupload.New(tusupload.Config{Ingest: s.Ingest, Campaigns: st,
 		Dir: filepath.Join(cfg.DataDir, "uploads"), Logger: log})
@@ -98,6 +103,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	s.Handler = httpapi.New(httpapi.Config{
 		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
 		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate, Erasures: s.Privacy, Connectors: s.Connectors,
+		Audit: s.auditRecorder(),
 	})
 	web, err := webHandler(s, cfg.Web, log)
 	if err != nil {
@@ -138,6 +144,7 @@ func (s *Server) ready(ctx context.Context) error {
 // Close releases the stores.
 func (s *Server) Close() error {
 	var errs []error
+	errs = append(errs, s.closeAudit())
 	if s.Uploads != nil {
 		errs = append(errs, s.Uploads.Close())
 	}

@@ -43,7 +43,7 @@ func wireSFTP(ctx context.Context, s *Server, cfg config.SFTP, log *slog.Logger)
 	srv, err := sftpd.New(sftpd.Config{
 		Store: st, Ingest: s.Ingest, HostKeyPath: cfg.HostKey, StagingDir: cfg.StagingDir,
 		MaxFailures: cfg.MaxLoginFailures, FailureWindow: cfg.LoginFailureWindow, BanDuration: cfg.BanDuration,
-		Logger: log.With("component", "sftpd"),
+		Logger: log.With("component", "sftpd"), Audit: s.auditRecorder(),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -31,7 +31,7 @@ func webHandler(s *Server, cfg config.Web, log *slog.Logger) (http.Handler, erro
 	}
 	h, err := webui.New(webui.Config{Store: s.Store, Ingest: s.Ingest, Bucket: s.Bucket, Logger: log,
 		SessionKey: key, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies || s.cfg.TLSCert != "",
-		Channels: webChannels(s)})
+		Channels: webChannels(s), Audit: s.auditRecorder()})
 	if err != nil {
 		return nil, fmt.Errorf("web application: %w", err)
 	}

@@ -149,6 +149,8 @@ type Token struct {
 	AccessToken string
 	ExpiresIn   int
 	Scopes      []store.Scope
+	// OrgID and ClientID (ours) name the client the token was issued to.
+	OrgID, ClientID string
 }
 
 // IssueToken runs the client credentials grant: it checks the client and
@@ -187,7 +189,7 @@ func (s *Service) IssueToken(ctx context.Context, clientID, secret string, scope
 	}); err != nil {
 		return Token{}, unavailable(err)
 	}
-	return Token{AccessToken: tok, ExpiresIn: int(s.cfg.TokenTTL / time.Second), Scopes: scopes}, nil
+	return Token{AccessToken: tok, ExpiresIn: int(s.cfg.TokenTTL / time.Second), Scopes: scopes, OrgID: c.OrgID, ClientID: c.ID}, nil
 }
 
 func unavailable(err error) error {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -20,6 +19,7 @@ func (s *Server) authed(scope store.Scope, h http.HandlerFunc) http.HandlerFunc 
 			s.writeError(w, r, err)
 			return
 		}
+		r = withPrincipal(r, p)
 		if err := s.cfg.RateLimit.Allow(p.Kind + ":" + p.ID); err != nil {
 			closeUnread(w, r)
 			s.writeError(w, r, err)
@@ -29,7 +29,7 @@ func (s *Server) authed(scope store.Scope, h http.HandlerFunc) http.HandlerFunc 
 			s.writeError(w, r, call.Errorf(call.CodeForbidden, "this credential lacks the %s scope", scope))
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+		h(w, r)
 	}
 }
 

@@ -63,6 +63,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, storeError(err, "api key"))
 		return
 	}
+	auditTarget(r, k.ID)
 	j := toAPIKeyJSON(k)
 	j.Key = secret
 	w.Header().Set("Cache-Control", "no-store")
@@ -123,6 +124,7 @@ func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, storeError(err, "oauth client"))
 		return
 	}
+	auditTarget(r, c.ID)
 	j := toOAuthClientJSON(c)
 	j.ClientSecret = secret
 	w.Header().Set("Cache-Control", "no-store")

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/store"
 )
@@ -82,6 +83,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	auditActor(r, tok.OrgID, audit.Actor{Type: audit.ActorOAuthClient, ID: tok.ClientID})
 	writeJSON(w, http.StatusOK, tokenJSON{AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn, Scope: joinScopes(tok.Scopes)})
 }
 

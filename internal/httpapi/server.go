@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/callimport/callimport/internal/admission"
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/connectors"
@@ -47,6 +48,8 @@ type Config struct {
 	RateLimit *admission.RateLimiter
 	// Connectors manages SFTP accounts, pull sources and Genesys (nil: those routes answer 503).
 	Connectors *connectors.Manager
+	// Audit receives one event per request (nil: discarded).
+	Audit audit.Recorder
 }
 
 // Server is the HTTP API.
@@ -55,11 +58,12 @@ type Server struct {
 	log *slog.Logger
 	mux *http.ServeMux
 	now func() time.Time
+	aud *auditor
 }
 
 // New returns the API as an http.Handler.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), now: cfg.Now, aud: newAuditor(cfg.Audit)}
 	if s.log == nil {
 		s.log = logDiscard()
 	}
@@ -105,19 +109,20 @@ func (s *Server) routes() {
 	s.handle("DELETE /v1/oauth-clients/{id}", s.authed(admin, s.revokeOAuthClient))
 	s.routesErasures()
 	s.routesConnectors()
+	s.routesAudit()
 }
 
 // handle registers h for pattern, wrapped with request ids, logs and metrics.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
-	s.mux.Handle(pattern, s.observe(pattern, h))
+	s.mux.Handle(pattern, s.observe(pattern, s.audited(pattern, h)))
 }
 
 // ServeHTTP serves the API; unknown paths and methods get problem bodies.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.observe("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.observe("unmatched", s.audited("", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.mux.ServeHTTP(&problemNotFound{ResponseWriter: w, r: r}, r)
-		})).ServeHTTP(w, r)
+		}))).ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

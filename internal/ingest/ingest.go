@@ -23,6 +23,7 @@ import (
 
 	"github.com/callimport/callimport/internal/admission"
 	"github.com/callimport/callimport/internal/audio"
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/store"
@@ -46,6 +47,9 @@ type Config struct {
 	Observe func(source call.Source, outcome string, bytes int64, took time.Duration)
 	// Admission bounds the ingests admitted at once by Admit; nil admits all.
 	Admission *admission.Limiter
+	// Audit receives a "call.import" event for every committed recording
+	// (nil: none); see audit.go.
+	Audit audit.Recorder
 }
 
 // Service is the intake path.
@@ -202,6 +206,7 @@ func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, sour
 		s.log.InfoContext(ctx, "call received", "call_id", created.ID, "campaign_id", camp.ID,
 			"source", string(source), "size_bytes", st.Size, "format", string(st.Format))
 		s.observe(st, source, "received")
+		s.audit(ctx, created, source, false)
 		return Result{Call: created}, nil
 	}
 	if errors.Is(err, store.ErrUnavailable) {
@@ -218,6 +223,7 @@ func (s *Service) Commit(ctx context.Context, st Staged, env call.Envelope, sour
 	res, err := s.existing(ctx, st.OrgID, p)
 	if err == nil {
 		s.observe(st, source, "duplicate")
+		s.audit(ctx, res.Call, source, true)
 	}
 	return res, err
 }

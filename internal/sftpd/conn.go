@@ -39,16 +39,20 @@ func (s *Server) handleConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	cfg := *s.ssh
+	var attempt ssh.ConnMetadata // the last login attempt, for the audit
 	cfg.PasswordCallback = func(md ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+		attempt = md
 		return s.checkPassword(ctx, log, md, pw)
 	}
 	cfg.PublicKeyCallback = func(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+		attempt = md
 		return s.checkKey(ctx, md, key)
 	}
 	_ = nc.SetDeadline(time.Now().Add(time.Minute))
 	sc, chans, reqs, err := ssh.NewServerConn(nc, &cfg)
 	if err != nil {
 		log.Debug("sftp handshake failed", "err", err.Error())
+		s.auditLoginFailed(ctx, ip, attempt, err)
 		_ = nc.Close()
 		return
 	}
@@ -59,6 +63,7 @@ func (s *Server) handleConn(ctx context.Context, nc net.Conn) {
 	go ssh.DiscardRequests(reqs)
 	log = log.With("account_id", sc.Permissions.Extensions[extAccount])
 	log.Info("sftp login")
+	ctx = s.auditLogin(ctx, ip, sc)
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
 	for nch := range chans {

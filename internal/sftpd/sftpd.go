@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -62,6 +63,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Audit receives logins and failed logins (nil: none); see audit.go.
+	Audit audit.Recorder
 }
 
 // Server is the hosted SFTP server.

@@ -53,7 +53,7 @@ func setup(t *testing.T, password bool) *harness {
 		t.Fatalf("%T is not an sftpd.Store", env.Store)
 	}
 	srv, err := sftpd.New(sftpd.Config{
-		Store: st, Ingest: env.Server.Ingest,
+		Store: st, Ingest: env.Server.Ingest, Audit: env.Server.Audit,
 		HostKeyPath: filepath.Join(dir, "host_ed25519"), StagingDir: filepath.Join(dir, "staging"),
 	})
 	if err != nil {

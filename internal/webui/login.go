@@ -46,6 +46,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	delay, locked := h.limit.check(key, h.cfg.Now())
 	if locked {
 		h.log.WarnContext(r.Context(), "sign-in refused: locked")
+		h.auditSignIn(r, store.User{}, "locked")
 		refuse("locked", http.StatusTooManyRequests)
 		return
 	}
@@ -67,6 +68,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		hash = u.PasswordHash
 	}
 	if !auth.CheckPassword(hash, password) || err != nil || u.Disabled || password == "" {
+		h.auditSignIn(r, u, "bad_login")
 		if h.limit.fail(key, h.cfg.Now()) {
 			h.log.WarnContext(r.Context(), "sign-in locked after repeated failures")
 			refuse("locked", http.StatusTooManyRequests)
@@ -88,11 +90,13 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.setSession(w, v, exp)
+	h.auditSignIn(r, u, "")
 	h.log.InfoContext(r.Context(), "signed in", "user_id", u.ID, "org_id", u.OrgID)
 	http.Redirect(w, r, localPath(next), http.StatusSeeOther)
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	h.auditSignOut(r)
 	h.setSession(w, "", time.Time{})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -55,6 +56,8 @@ type Config struct {
 	// Now defaults to time.Now.
 	Now func() time.Time
 	Channels
+	// Audit receives sign-ins and sign-outs (nil: none); see audit.go.
+	Audit audit.Recorder
 }
 
 type handler struct {
@@ -198,6 +201,7 @@ func (h *handler) api(fn func(http.ResponseWriter, *http.Request, viewer)) http.
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"outcome": "failed", "reason": h.translator(pickLang(r)).T("e_session")})
 			return
 		}
+		r = h.withAuditOrigin(r, u)
 		if h.mustEnrol(w, r, u, true) {
 			return
 		}

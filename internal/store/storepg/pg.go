@@ -61,6 +61,7 @@ func newDialect() *storesql.Dialect {
 		TOTP:        newTOTPQueries(),
 		Privacy:     newPrivacyQueries(),
 		Connectors:  newConnectorsQueries(),
+		Audit:       newAuditQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

@@ -54,6 +54,8 @@ type Dialect struct {
 	Privacy *PrivacyQueries
 	// Connectors are the connectors' management queries (nil: unsupported).
 	Connectors *ConnectorsQueries
+	// Audit are the audit trail's queries (nil: unsupported).
+	Audit *AuditQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

@@ -75,6 +75,7 @@ func newDialect() *storesql.Dialect {
 		TOTP:        newTOTPQueries(),
 		Privacy:     newPrivacyQueries(),
 		Connectors:  newConnectorsQueries(),
+		Audit:       newAuditQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,
