@@ -81,14 +81,14 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("resumable uploads: %w", err), s.Close())
 	}
-	s.Handler = httpapi.New(httpapi.Config{
-		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Uploads: s.Uploads, Ready: s.ready,
-	})
 	web, err := webHandler(s, cfg.Web, log)
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	s.Handler = httpapi.New(httpapi.Config{
+		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
+		Uploads: s.Uploads, Ready: s.ready, SessionAuth: web.SessionPrincipal,
+	})
 	s.Handler = withWeb(s.Handler, web)
 	return s, nil
 }

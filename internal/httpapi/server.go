@@ -34,6 +34,10 @@ type Config struct {
 	Metrics *telemetry.Metrics
 	// Uploads serves resumable uploads under /v1/uploads/ (nil: none).
 	Uploads *tusupload.Handler
+	// SessionAuth, when set, lets /v1/uploads/ accept a request that carries
+	// neither x-api-key nor Authorization if it returns a principal (the web
+	// application's session cookie; it must refuse cross-site requests).
+	SessionAuth func(r *http.Request) (auth.Principal, bool)
 	// Ready reports whether dependencies answer (for /readyz).
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.

@@ -17,6 +17,7 @@ const maxFieldSize = 64 << 10
 type importData struct {
 	Campaign call.Campaign
 	MaxSize  int64
+	Chunk    int64
 }
 
 func (h *handler) importPage(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -26,7 +27,7 @@ func (h *handler) importPage(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "import", v.T, &v.User, v.T.T("import")+" — "+camp.Name,
-		importData{Campaign: camp, MaxSize: h.cfg.Ingest.MaxFileSize()})
+		importData{Campaign: camp, MaxSize: h.cfg.Ingest.MaxFileSize(), Chunk: h.cfg.UploadChunk})
 }
 
 // batchEnvelope validates the batch fields with the API's rules.

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -54,6 +55,15 @@ type Config struct {
 	LockFor time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Auth, when set, enables the settings pages for API keys and OAuth
+	// clients (administrators only).
+	Auth *auth.Service
+	// UploadChunk is the size of each PATCH of the import page's resumable
+	// uploads; defaults to 8 MiB.
+	UploadChunk int64
+	// EventsEvery is how often an import page's event stream looks for
+	// finished calls; defaults to 500ms.
+	EventsEvery time.Duration
 }
 
 type handler struct {
@@ -64,10 +74,20 @@ type handler struct {
 	msgs   map[string][2]string
 	pages  map[string]*template.Template
 	static http.Handler
+	cop    *http.CrossOriginProtection
 }
 
-// New returns the web application's handler, CSRF-protected.
-func New(cfg Config) (http.Handler, error) {
+// App is the web application: an http.Handler, CSRF-protected.
+type App struct {
+	h     *handler
+	serve http.Handler
+}
+
+// ServeHTTP serves the pages.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.serve.ServeHTTP(w, r) }
+
+// New returns the web application.
+func New(cfg Config) (*App, error) {
 	if cfg.Store == nil || cfg.Ingest == nil || cfg.Bucket == nil {
 		return nil, errors.New("webui: Store, Ingest and Bucket are required")
 	}
@@ -85,6 +105,12 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.UploadChunk <= 0 {
+		cfg.UploadChunk = 8 << 20
+	}
+	if cfg.EventsEvery <= 0 {
+		cfg.EventsEvery = 500 * time.Millisecond
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -104,7 +130,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	h := &handler{cfg: cfg, log: log, seal: seal, msgs: messages(), pages: pages,
 		limit:  newLimiter(cfg.SlowAfter, cfg.LockAfter, cfg.LockFor, 5*time.Second),
-		static: http.StripPrefix("/static/", http.FileServerFS(sub))}
+		static: http.StripPrefix("/static/", http.FileServerFS(sub)), cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/", h.serveStatic)
 	mux.HandleFunc("GET /{$}", h.home)
@@ -119,8 +145,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /campaigns/{id}/import", h.api(h.importFile))
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/status", h.api(h.callStatus))
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/audio", h.api(h.callAudio))
+	mux.HandleFunc("GET /campaigns/{id}/events", h.api(h.events))
+	h.routesSettings(mux)
 	mux.HandleFunc("/", h.notFound)
-	return headers(http.NewCrossOriginProtection().Handler(mux)), nil
+	return &App{h: h, serve: headers(h.cop.Handler(mux))}, nil
 }
 
 // headers sets the security headers of every page.

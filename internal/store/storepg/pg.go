@@ -58,6 +58,7 @@ func newDialect() *storesql.Dialect {
 		SFTP:        newSFTPQueries(),
 		Genesys:     newGenesysQueries(),
 		SFTPPull:    newSFTPPullQueries(),
+		UserAdmin:   newUserAdminQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

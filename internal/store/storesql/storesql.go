@@ -47,6 +47,8 @@ type Dialect struct {
 	Genesys *GenesysQueries
 	// SFTPPull are the pull sources' queries (nil: unsupported).
 	SFTPPull *SFTPPullQueries
+	// UserAdmin are the user management queries (nil: unsupported).
+	UserAdmin *UserAdminQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

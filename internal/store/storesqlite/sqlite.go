@@ -72,6 +72,7 @@ func newDialect() *storesql.Dialect {
 		SFTP:        newSFTPQueries(),
 		Genesys:     newGenesysQueries(),
 		SFTPPull:    newSFTPPullQueries(),
+		UserAdmin:   newUserAdminQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, sftpTests()...)
 	tests = append(tests, genesysTests()...)
 	tests = append(tests, sftpPullTests()...)
+	tests = append(tests, userAdminTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
