@@ -68,7 +68,7 @@ func TestBrowserSettingsKeys(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`button[aria-label="Revoke nightly export"]`)),
-		chromedp.WaitVisible(chromedp.ID("keys")),
+		chromedp.WaitVisible(chromedp.CSS(`#keys .revoked`)),
 	); err != nil {
 		t.Fatal(err)
 	}

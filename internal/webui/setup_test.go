@@ -52,6 +52,11 @@ func setup(t *testing.T, tweak func(*webui.Config)) *env {
 	mux.Handle("/", h)
 	web := httptest.NewServer(mux)
 	t.Cleanup(web.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("tus requests: %+v", tl.requests())
+		}
+	})
 	out := &env{Env: e, Web: web, EmailA: "alice@a.example.com", EmailB: "bob@b.example.com", AdminA: "ada@a.example.com", Tus: tl}
 	hash := auth.HashPassword(password)
 	for _, u := range []struct {

@@ -10,7 +10,8 @@ import (
 // tusReq is one resumable upload request the server received.
 type tusReq struct {
 	Method, Path, Offset string
-	Status               int
+	// Status is 0 while the request is being served.
+	Status int
 }
 
 // tusLog records the requests under /v1/uploads/ and can hold PATCH
@@ -35,9 +36,13 @@ func (l *tusLog) wrap(next http.Handler) http.Handler {
 			hold(r)
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		l.mu.Lock()
+		i := len(l.reqs)
+		l.reqs = append(l.reqs, tusReq{Method: r.Method, Path: r.URL.Path, Offset: r.Header.Get("Upload-Offset")})
+		l.mu.Unlock()
 		next.ServeHTTP(sw, r)
 		l.mu.Lock()
-		l.reqs = append(l.reqs, tusReq{Method: r.Method, Path: r.URL.Path, Offset: r.Header.Get("Upload-Offset"), Status: sw.status})
+		l.reqs[i].Status = sw.status
 		l.mu.Unlock()
 	})
 }

@@ -40,8 +40,9 @@
   function awaitCall(it, id, duplicate) {
     it.callId = id;
     if (duplicate) { setPhase(it, "duplicate", S.o_duplicate); return; }
-    if (finished[id]) { showOutcome(it, finished[id]); return; }
     setPhase(it, "checking", S.o_checking);
+    // The stream may have told the outcome before the upload's answer came.
+    if (finished[id]) { showOutcome(it, finished[id]); return; }
     (awaiting[id] = awaiting[id] || []).push(it);
   }
 
