@@ -64,7 +64,7 @@ func TestBrowserResume(t *testing.T) {
 	patches := 0
 	held := make(chan struct{})
 	release := make(chan struct{})
-	e.Tus.setHold(func(r *http.Request) {
+	e.Tus.setHold(func(*http.Request) {
 		mu.Lock()
 		patches++
 		n := patches

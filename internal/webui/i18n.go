@@ -130,6 +130,9 @@ func messages() map[string][2]string {
 		"user_invalid":       {"Give a valid e-mail address and a role.", "Indiquez une adresse e-mail valide et un rôle."},
 		"user_exists":        {"A user already has this e-mail address.", "Un utilisateur a déjà cette adresse e-mail."},
 		"user_self":          {"You cannot change your own account.", "Vous ne pouvez pas modifier votre propre compte."},
+		"confirm_revoke":     {"Revoke this credential? Programs using it will stop working.", "Révoquer cet identifiant ? Les programmes qui l'utilisent cesseront de fonctionner."},
+		"confirm_disable":    {"Disable this user? They are signed out at once.", "Désactiver cet utilisateur ? Il est déconnecté immédiatement."},
+		"keys_nav":           {"API keys", "Clés d'API"},
 		"o_resuming":         {"Resuming", "Reprise"},
 		"o_paused":           {"Interrupted: retry to continue where it stopped", "Interrompu : réessayez pour reprendre où il s'est arrêté"},
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -66,11 +67,27 @@ func TestBrowserSettingsKeys(t *testing.T) {
 	if err != nil || strings.Contains(html, secret) {
 		t.Fatalf("the secret is shown again (%v)", err)
 	}
+	// Revoking asks first; the test accepts the dialog.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	asked := make(chan string, 1)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			asked <- ev.Message
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			return
+		}
+	}()
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`button[aria-label="Revoke nightly export"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#keys .revoked`)),
 	); err != nil {
 		t.Fatal(err)
+	}
+	if msg := <-asked; !strings.Contains(msg, "Revoke this credential?") {
+		t.Errorf("confirmation asked: %q", msg)
 	}
 	if got := apiStatus(t, e.URL, secret); got != http.StatusUnauthorized {
 		t.Fatalf("API with the revoked key: %d, want 401", got)

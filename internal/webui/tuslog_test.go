@@ -19,6 +19,8 @@ type tusReq struct {
 type tusLog struct {
 	mu   sync.Mutex
 	reqs []tusReq
+	// inFlight counts the requests being served; maxInFlight is its peak.
+	inFlight, maxInFlight int
 	// hold, when set, is called before a PATCH is served; it may block.
 	hold func(r *http.Request)
 }
@@ -39,9 +41,12 @@ func (l *tusLog) wrap(next http.Handler) http.Handler {
 		l.mu.Lock()
 		i := len(l.reqs)
 		l.reqs = append(l.reqs, tusReq{Method: r.Method, Path: r.URL.Path, Offset: r.Header.Get("Upload-Offset")})
+		l.inFlight++
+		l.maxInFlight = max(l.maxInFlight, l.inFlight)
 		l.mu.Unlock()
 		next.ServeHTTP(sw, r)
 		l.mu.Lock()
+		l.inFlight--
 		l.reqs[i].Status = sw.status
 		l.mu.Unlock()
 	})
@@ -67,3 +72,10 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// peak returns the most requests served at once.
+func (l *tusLog) peak() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.maxInFlight
+}
