@@ -145,3 +145,84 @@ func TestBrowserResume(t *testing.T) {
 	}
 	checkConsole(t, consoleErrors(), 0)
 }
+
+// TestBrowserCancelRetry cancels an upload in the middle (the server is
+// told to terminate it), then retries it: it starts again and ends as one
+// call.
+func TestBrowserCancelRetry(t *testing.T) {
+	t.Parallel()
+	const chunk = 32 << 10
+	e := setup(t, func(c *webui.Config) { c.UploadChunk = chunk })
+	path, _ := sineWAV(t, 10) // 160 KB: 5 chunks
+	held := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	e.Tus.setHold(func(r *http.Request) {
+		if r.Header.Get("Upload-Offset") == strconv.Itoa(2*chunk) {
+			once.Do(func() { close(held) })
+			<-release
+		}
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	ctx, consoleErrors := browser(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.Web.URL+"/campaigns/"+e.A.CampaignID+"/settings/import"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), e.EmailA),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("signin")),
+		chromedp.WaitVisible(chromedp.ID("dropzone")),
+		chromedp.SetUploadFiles(chromedp.ID("files"), []string{path}),
+	); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-held:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the upload never reached its third chunk")
+	}
+	// Cancel with the keyboard: focus the row's button and press Enter.
+	if err := chromedp.Do(ctx,
+		chromedp.Focus(chromedp.CSS(`#queue li button`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#queue li[data-outcome=cancelled]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	e.Tus.setHold(nil)
+	close(release)
+	label, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#queue li button`)))
+	if err != nil || label != "Retry" {
+		t.Fatalf("button after cancel: %q (%v)", label, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#queue li button`))); err != nil {
+		t.Fatal(err)
+	}
+	rows := waitFinal(ctx, t, 1)
+	if rows[0].Outcome != "imported" {
+		t.Fatalf("after retry: %+v", rows[0])
+	}
+	var posts, deletes int
+	for _, q := range e.Tus.requests() {
+		switch q.Method {
+		case http.MethodPost:
+			posts++
+		case http.MethodDelete:
+			deletes++
+		}
+	}
+	if posts != 2 || deletes != 1 {
+		t.Errorf("%d creations and %d terminations, want 2 and 1: %+v", posts, deletes, e.Tus.requests())
+	}
+	calls, _, err := e.Store.CallList(t.Context(), store.CallListParams{OrgID: e.A.OrgID, CampaignID: e.A.CampaignID})
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("calls: %d (%v)", len(calls), err)
+	}
+	checkConsole(t, consoleErrors(), 0)
+}

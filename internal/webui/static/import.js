@@ -25,10 +25,10 @@
   var finished = {}; // call id -> outcome already streamed
 
   // ---- outcomes through Server-Sent Events ----
-  // The stream sends the campaign's calls finished since a little before the
-  // page was loaded; the page shows those it uploaded. EventSource
+  // The stream sends the campaign's calls created since a little before the
+  // page was served (data-since, by the server's clock) once they are final; the page shows those it uploaded. EventSource
   // reconnects by itself after a cut.
-  var events = new EventSource(base + "/events?since=" + (Date.now() - 5 * 60 * 1000));
+  var events = new EventSource(base + "/events?since=" + encodeURIComponent(root.dataset.since || ""));
   events.addEventListener("outcome", function (e) {
     var o = JSON.parse(e.data);
     finished[o.call_id] = o;
