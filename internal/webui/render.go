@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "campaigns", "campaign", "import", "notfound", "error", "forbidden", "keys", "users"}
+var pageNames = []string{"login", "campaigns", "campaign", "import", "notfound", "error", "forbidden", "keys", "users", "password"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{

@@ -14,6 +14,7 @@ import (
 // routesSettings adds the organisation's settings pages: API keys and OAuth
 // clients (when Config.Auth is set) and users. Only administrators reach
 // them; members get the 403 page, and every POST checks the role again.
+// Every user can change their own password.
 func (h *handler) routesSettings(mux *http.ServeMux) {
 	mux.HandleFunc("GET /settings", h.page(h.admin(h.settingsHome)))
 	mux.HandleFunc("GET /settings/keys", h.page(h.admin(h.keysPage)))
@@ -24,6 +25,8 @@ func (h *handler) routesSettings(mux *http.ServeMux) {
 	mux.HandleFunc("GET /settings/users", h.page(h.admin(h.usersPage)))
 	mux.HandleFunc("POST /settings/users", h.page(h.admin(h.userCreate)))
 	mux.HandleFunc("POST /settings/users/{user}", h.page(h.admin(h.userChange)))
+	mux.HandleFunc("GET /account/password", h.page(h.passwordPage))
+	mux.HandleFunc("POST /account/password", h.page(h.passwordChange))
 }
 
 // admin lets administrators through and answers members with the 403 page.

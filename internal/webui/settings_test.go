@@ -107,6 +107,15 @@ func TestBrowserSettingsKeys(t *testing.T) {
 	if got := tokenStatus(t, e.URL, creds[0], creds[1]); got != http.StatusOK {
 		t.Errorf("token for the new client: %d", got)
 	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.Web.URL+"/settings/users"),
+		chromedp.WaitVisible(chromedp.ID("users")),
+		chromedp.Click(chromedp.CSS(`button[name=lang][value=fr]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang=fr] #users`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(ctx, t, "settings-users-fr.png")
 	checkConsole(t, consoleErrors(), 0)
 }
 
@@ -171,6 +180,27 @@ func TestSettingsRoles(t *testing.T) {
 	if r := e.do(t, carol, "GET", "/settings/users", "", ""); r.Status != http.StatusForbidden {
 		t.Fatalf("new member on settings: %d", r.Status)
 	}
+	// The invited user replaces the temporary password.
+	newPW := "a much better passphrase"
+	for _, c := range []struct {
+		body   string
+		status int
+	}{
+		{url.Values{"current": {"wrong"}, "new": {newPW}, "again": {newPW}}.Encode(), http.StatusUnauthorized},
+		{url.Values{"current": {m[1]}, "new": {"short"}, "again": {"short"}}.Encode(), http.StatusUnprocessableEntity},
+		{url.Values{"current": {m[1]}, "new": {newPW}, "again": {newPW + "x"}}.Encode(), http.StatusUnprocessableEntity},
+		{url.Values{"current": {m[1]}, "new": {newPW}, "again": {newPW}}.Encode(), http.StatusOK},
+	} {
+		if r := e.do(t, carol, "POST", "/account/password", c.body, form); r.Status != c.status {
+			t.Fatalf("change password (%s): %d, want %d", c.body, r.Status, c.status)
+		}
+	}
+	if got := e.login(t, client(t), "carol@a.example.com", m[1]); got != http.StatusUnauthorized {
+		t.Fatalf("the temporary password still signs in: %d", got)
+	}
+	if got := e.login(t, client(t), "carol@a.example.com", newPW); got != http.StatusSeeOther {
+		t.Fatalf("the new password does not sign in: %d", got)
+	}
 	u, err := e.Store.UserGetByEmail(t.Context(), "carol@a.example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +217,7 @@ func TestSettingsRoles(t *testing.T) {
 	if r := e.do(t, carol, "GET", "/campaigns", "", ""); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
 		t.Fatalf("disabled user's session: %d %q, want a redirect to /login", r.Status, r.Header.Get("Location"))
 	}
-	if got := e.login(t, carol, "carol@a.example.com", m[1]); got != http.StatusUnauthorized {
+	if got := e.login(t, carol, "carol@a.example.com", newPW); got != http.StatusUnauthorized {
 		t.Fatalf("disabled user signs in: %d", got)
 	}
 	// An administrator cannot lock themselves out, nor reach another organisation's user.
