@@ -81,7 +81,7 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("resumable uploads: %w", err), s.Close())
 	}
-	web, err := webHandler(s, cfg.Web, log)
+	web, err := webHandler(ctx, s, cfg.Web, log)
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}

@@ -25,7 +25,8 @@ const maxEventCalls = 5 * store.MaxCallListLimit
 // rejection reason. Each connection looks at the store every EventsEvery
 // on its own: no state is shared between requests or processes, so any
 // process can serve any page, at the price of one indexed query per look.
-// The stream ends when the client goes away; an EventSource reconnects to
+// The stream ends when the client goes away or Config.Done is closed; an
+// EventSource reconnects to
 // the same URL and receives the finished calls again (the page ignores those
 // it has shown).
 func (h *handler) events(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -78,6 +79,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, v viewer) {
 		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-h.cfg.Done:
 			return
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {

@@ -64,6 +64,9 @@ type Config struct {
 	// EventsEvery is how often an import page's event stream looks for
 	// finished calls; defaults to 500ms.
 	EventsEvery time.Duration
+	// Done, when closed, ends the open event streams (the pages reconnect),
+	// so that a graceful shutdown does not wait for them; nil: never.
+	Done <-chan struct{}
 }
 
 type handler struct {

@@ -26,16 +26,28 @@
 
   // ---- outcomes through Server-Sent Events ----
   // The stream sends the campaign's calls created since a little before the
-  // page was served (data-since, by the server's clock) once they are final; the page shows those it uploaded. EventSource
-  // reconnects by itself after a cut.
-  var events = new EventSource(base + "/events?since=" + encodeURIComponent(root.dataset.since || ""));
-  events.addEventListener("outcome", function (e) {
-    var o = JSON.parse(e.data);
-    finished[o.call_id] = o;
-    (awaiting[o.call_id] || []).forEach(function (it) { showOutcome(it, o); });
-    delete awaiting[o.call_id];
-    scheduleUpdate();
-  });
+  // page was served (data-since, by the server's clock) once they are final;
+  // the page shows those it uploaded. EventSource reconnects by itself after
+  // a cut. The stream is open only while files are being sent or wait for
+  // their outcome, so an idle page costs the server nothing.
+  var events = null;
+  function listen() {
+    if (events) { return; }
+    events = new EventSource(base + "/events?since=" + encodeURIComponent(root.dataset.since || ""));
+    events.addEventListener("outcome", function (e) {
+      var o = JSON.parse(e.data);
+      finished[o.call_id] = o;
+      (awaiting[o.call_id] || []).forEach(function (it) { showOutcome(it, o); });
+      delete awaiting[o.call_id];
+      if (idle()) { events.close(); events = null; }
+      scheduleUpdate();
+    });
+  }
+
+  function idle() {
+    if (Object.keys(awaiting).length > 0) { return false; }
+    return !items.some(function (it) { return it.phase === "waiting" || it.phase === "uploading"; });
+  }
 
   function awaitCall(it, id, duplicate) {
     it.callId = id;
@@ -44,6 +56,7 @@
     // The stream may have told the outcome before the upload's answer came.
     if (finished[id]) { showOutcome(it, finished[id]); return; }
     (awaiting[id] = awaiting[id] || []).push(it);
+    listen();
   }
 
   function showOutcome(it, o) {
