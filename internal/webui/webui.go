@@ -1,13 +1,25 @@
 // Package webui is the web application of callimport: server-rendered pages
-// (html/template, embedded), a small script for the import page, in English
+// (html/template, embedded), small scripts without a build step, in English
 // and French.
 //
-// Configure it with Config and mount the handler New returns at "/" beside
-// the API (which keeps /v1/, /oauth/, /docs, /healthz, /readyz, /metrics).
+// Configure it with Config and mount the App New returns at "/" beside the
+// API (which keeps /v1/, /oauth/, /docs, /healthz, /readyz, /metrics); give
+// the API App.SessionPrincipal as httpapi.Config.SessionAuth so that the
+// import page can send files to /v1/uploads/ (tus) with the session cookie.
 // Sessions are AES-GCM encrypted cookies under Config.SessionKey: keep the
-// key stable across restarts and identical on every process. Failed sign-ins
-// are counted in memory per process (a restart forgets them). Cross-site
-// requests are refused by http.CrossOriginProtection.
+// key stable across restarts and identical on every process. The user is
+// re-read at each request, so a disabled user or a changed role counts at
+// once. Failed sign-ins are counted in memory per process (a restart forgets
+// them). Cross-site requests are refused by http.CrossOriginProtection, on
+// the pages and on the session-authenticated uploads.
+//
+// The import page sends every file with tus (resumable: the upload URL is
+// kept in the browser's localStorage, so a reload or a network cut goes on
+// from the server's offset) and learns outcomes from an event stream
+// (Server-Sent Events, /campaigns/{id}/events) that looks at the store every
+// Config.EventsEvery per open stream; streams end when Config.Done closes.
+// Administrators manage users, API keys and OAuth clients under /settings/;
+// members get a 403 page there.
 package webui
 
 import (
