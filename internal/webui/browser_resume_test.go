@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,6 +103,12 @@ func TestBrowserResume(t *testing.T) {
 	}
 	e.Tus.setHold(nil)
 	close(release)
+	// The page says which file was left half sent.
+	notice, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("unfinished")))
+	if err != nil || !strings.Contains(notice, "long-call.wav") {
+		t.Errorf("unfinished uploads notice: %q (%v)", notice, err)
+	}
+	screenshot(ctx, t, "import-unfinished-en.png")
 	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("files"), []string{path})); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +117,9 @@ func TestBrowserResume(t *testing.T) {
 		t.Fatalf("after resuming: %+v", rows[0])
 	}
 	screenshot(ctx, t, "import-resumed-en.png")
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('unfinished').hidden`)); err != nil || !hidden {
+		t.Errorf("the unfinished notice stays after the upload ended (hidden %v, %v)", hidden, err)
+	}
 
 	// The server saw one creation, a HEAD after the reload, and the PATCH
 	// that followed started at the offset reached before the cut.

@@ -142,6 +142,7 @@ func messages() map[string][2]string {
 		"pw_short":           {"The new password is too short: at least 12 characters.", "Le nouveau mot de passe est trop court : au moins 12 caractères."},
 		"pw_mismatch":        {"The two new passwords differ.", "Les deux nouveaux mots de passe diffèrent."},
 		"pw_done":            {"Your password is changed.", "Votre mot de passe est changé."},
+		"unfinished":         {"Unfinished uploads from an earlier visit; choose or drop the same files again to continue where they stopped:", "Envois inachevés lors d'une visite précédente ; choisissez ou déposez à nouveau les mêmes fichiers pour reprendre où ils se sont arrêtés :"},
 		"o_resuming":         {"Resuming", "Reprise"},
 		"o_paused":           {"Interrupted: retry to continue where it stopped", "Interrompu : réessayez pour reprendre où il s'est arrêté"},
 	}
@@ -150,7 +151,7 @@ func messages() map[string][2]string {
 // jsKeys are the strings the import script needs, sent in the page.
 var jsKeys = []string{"o_waiting", "o_uploading", "o_checking", "o_imported", "o_duplicate", "o_rejected",
 	"o_cancelled", "o_failed", "colon", "cancel", "retry", "batch_invalid", "e_session", "e_other", "summary",
-	"e_not_audio", "e_too_large", "e_conflict", "e_invalid", "o_resuming", "o_paused"}
+	"e_not_audio", "e_too_large", "e_conflict", "e_invalid", "o_resuming", "o_paused", "unfinished"}
 
 // translator returns the strings of one language.
 type translator struct {

@@ -203,9 +203,42 @@
   function storageKey(it) {
     return "callimport.tus:" + campaign + ":" + it.file.name + ":" + it.file.size + ":" + it.file.lastModified;
   }
-  function remember(it) { try { localStorage.setItem(storageKey(it), it.url); } catch (e) { /* private mode */ } }
-  function forget(it) { try { localStorage.removeItem(storageKey(it)); } catch (e) { /* private mode */ } }
-  function remembered(it) { try { return localStorage.getItem(storageKey(it)); } catch (e) { return null; } }
+  var KEEP_MS = 23 * 3600 * 1000; // the server keeps an unfinished upload 24 h
+  function remember(it) {
+    try { localStorage.setItem(storageKey(it), JSON.stringify({ url: it.url, at: Date.now() })); } catch (e) { /* private mode */ }
+  }
+  function forget(it) {
+    try { localStorage.removeItem(storageKey(it)); } catch (e) { /* private mode */ }
+    unfinished();
+  }
+  function remembered(it) {
+    try {
+      var v = JSON.parse(localStorage.getItem(storageKey(it)) || "null");
+      return v && v.url && Date.now() - v.at < KEEP_MS ? v.url : null;
+    } catch (e) { return null; }
+  }
+
+  // unfinished tells, on arrival, which files an earlier visit left half
+  // sent: picking them again continues them.
+  function unfinished() {
+    var prefix = "callimport.tus:" + campaign + ":", names = [];
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var k = localStorage.key(i);
+        if (!k || k.indexOf(prefix) !== 0) { continue; }
+        var v = null;
+        try { v = JSON.parse(localStorage.getItem(k)); } catch (e) { v = null; }
+        if (!v || Date.now() - v.at >= KEEP_MS) { localStorage.removeItem(k); continue; }
+        var parts = k.slice(prefix.length).split(":");
+        names.push(parts.slice(0, parts.length - 2).join(":"));
+      }
+    } catch (e) { return; }
+    var el = document.getElementById("unfinished");
+    if (!el) { return; }
+    el.textContent = names.length ? S.unfinished + " " + names.sort().join(", ") : "";
+    el.hidden = !names.length;
+  }
+  unfinished();
 
   function b64(s) {
     var bytes = new TextEncoder().encode(s), bin = "";
