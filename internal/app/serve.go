@@ -100,15 +100,15 @@ func NewServer(ctx context.Context, cfg config.Serve, log *slog.Logger) (*Server
 	if s.Connectors, err = wireConnectors(ctx, s, log); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
-	s.Handler = httpapi.New(httpapi.Config{
-		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
-		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate, Erasures: s.Privacy, Connectors: s.Connectors,
-		Audit: s.auditRecorder(),
-	})
-	web, err := webHandler(s, cfg.Web, log)
+	web, err := webHandler(ctx, s, cfg.Web, log)
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	s.Handler = httpapi.New(httpapi.Config{
+		Store: st, Ingest: s.Ingest, Auth: s.Auth, Bucket: bucket, Logger: log, Metrics: s.Metrics,
+		Uploads: s.Uploads, Ready: s.ready, RateLimit: rate, Erasures: s.Privacy, Connectors: s.Connectors,
+		Audit: s.auditRecorder(), SessionAuth: web.SessionPrincipal,
+	})
 	s.Handler = withWeb(s.Handler, web)
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -20,8 +21,11 @@ import (
 const webSessionKeyFile = "web-session.key"
 
 // webHandler returns the web application (sign-in, campaigns, import page)
-// built on s's store, ingest and bucket. Mount it at "/" beside the API.
-func webHandler(s *Server, cfg config.Web, log *slog.Logger) (http.Handler, error) {
+// built on s's store, ingest and bucket. Mount it at "/" beside the API,
+// and give the API its SessionPrincipal so that the import page's resumable
+// uploads (/v1/uploads/) are authenticated by the session cookie. The
+// pages' event streams end when ctx does (at shutdown).
+func webHandler(ctx context.Context, s *Server, cfg config.Web, log *slog.Logger) (*webui.App, error) {
 	key := []byte(cfg.SessionKey)
 	if len(key) == 0 {
 		var err error
@@ -29,7 +33,7 @@ func webHandler(s *Server, cfg config.Web, log *slog.Logger) (http.Handler, erro
 			return nil, err
 		}
 	}
-	h, err := webui.New(webui.Config{Store: s.Store, Ingest: s.Ingest, Bucket: s.Bucket, Logger: log,
+	h, err := webui.New(webui.Config{Store: s.Store, Ingest: s.Ingest, Bucket: s.Bucket, Logger: log, Auth: s.Auth, Done: ctx.Done(),
 		SessionKey: key, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies || s.cfg.TLSCert != "",
 		Channels: webChannels(s), Audit: s.auditRecorder()})
 	if err != nil {

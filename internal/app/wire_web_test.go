@@ -35,7 +35,7 @@ func TestWireWeb(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	web, err := webHandler(srv, config.Web{}, log)
+	web, err := webHandler(t.Context(), srv, config.Web{}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestWireWeb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := webHandler(srv, config.Web{}, log); err != nil {
+	if _, err := webHandler(t.Context(), srv, config.Web{}, log); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := os.ReadFile(filepath.Join(dir, webSessionKeyFile)); !bytes.Equal(key, again) {
@@ -63,10 +63,10 @@ func TestWireWeb(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, webSessionKeyFile), []byte("not hex\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := webHandler(srv, config.Web{}, log); err == nil {
+	if _, err := webHandler(t.Context(), srv, config.Web{}, log); err == nil {
 		t.Error("a damaged key file is accepted")
 	}
-	if _, err := webHandler(srv, config.Web{SessionKey: "short"}, log); err == nil {
+	if _, err := webHandler(t.Context(), srv, config.Web{SessionKey: "short"}, log); err == nil {
 		t.Error("a short session key is accepted")
 	}
 }

@@ -39,6 +39,10 @@ type Config struct {
 	Uploads *tusupload.Handler
 	// Erasures serves /v1/erasures (nil: 503).
 	Erasures Erasures
+	// SessionAuth, when set, lets /v1/uploads/ accept a request that carries
+	// neither x-api-key nor Authorization if it returns a principal (the web
+	// application's session cookie; it must refuse cross-site requests).
+	SessionAuth func(r *http.Request) (auth.Principal, bool)
 	// Ready reports whether dependencies answer (for /readyz).
 	Ready func(ctx context.Context) error
 	// Now defaults to time.Now.

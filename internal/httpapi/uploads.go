@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/callimport/callimport/internal/call"
@@ -40,6 +41,24 @@ func (s *Server) mountUploads(h *tusupload.Handler) {
 		h.ServeHTTP(w, r.WithContext(tusupload.WithCaller(r.Context(), tusupload.Caller{OrgID: p.OrgID, Source: source})))
 	}
 	s.handle("OPTIONS /v1/uploads/", h.ServeHTTP)
-	s.handle("POST /v1/uploads", s.authed(store.ScopeCallsWrite, serve))
-	s.handle("/v1/uploads/", s.authed(store.ScopeCallsWrite, serve))
+	s.handle("POST /v1/uploads", s.sessionOr(serve, s.authed(store.ScopeCallsWrite, serve)))
+	s.handle("/v1/uploads/", s.sessionOr(serve, s.authed(store.ScopeCallsWrite, serve)))
+}
+
+// sessionOr serves a request that carries no API credentials with h when
+// Config.SessionAuth recognises its caller (a signed-in web user, who may
+// upload calls), and with otherwise in every other case.
+func (s *Server) sessionOr(h, otherwise http.HandlerFunc) http.HandlerFunc {
+	if s.cfg.SessionAuth == nil {
+		return otherwise
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Api-Key") == "" && r.Header.Get("Authorization") == "" {
+			if p, ok := s.cfg.SessionAuth(r); ok && p.Has(store.ScopeCallsWrite) {
+				h(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+				return
+			}
+		}
+		otherwise(w, r)
+	}
 }

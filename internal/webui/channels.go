@@ -30,7 +30,7 @@ type Channels struct {
 }
 
 // channelPages are the templates of the channel pages.
-var channelPages = []string{"settings_sftp", "settings_genesys", "activity", "forbidden"}
+var channelPages = []string{"settings_sftp", "settings_genesys", "activity"}
 
 // quietAfter is how long without an imported call makes a connector "quiet".
 const quietAfter = 24 * time.Hour

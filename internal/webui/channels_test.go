@@ -99,7 +99,7 @@ func TestChannelPagesAreForAdminsOnly(t *testing.T) {
 	member := e.signedIn(t, e.EmailA)
 	base := "/campaigns/" + e.A.CampaignID + "/settings/"
 	for _, p := range []string{base + "sftp", base + "genesys", "/activity", "/activity/feed"} {
-		if r := e.do(t, member, http.MethodGet, p, "", ""); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Administrators only") {
+		if r := e.do(t, member, http.MethodGet, p, "", ""); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "Only administrators") {
 			t.Errorf("member GET %s: %d", p, r.Status)
 		}
 		if r := e.do(t, client(t), http.MethodGet, p, "", ""); r.Status != http.StatusSeeOther {

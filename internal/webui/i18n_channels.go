@@ -25,8 +25,6 @@ func withChannelMessages(m map[string][2]string) map[string][2]string {
 		"failing":                        {"Failing", "En échec"},
 		"quiet":                          {"Quiet: nothing for 24 h", "Silencieux : rien depuis 24 h"},
 		"active":                         {"Active", "Actif"},
-		"forbidden":                      {"Administrators only", "Réservé aux administrateurs"},
-		"forbidden_text":                 {"This page is for your organisation's administrators.", "Cette page est réservée aux administrateurs de votre organisation."},
 		"actions":                        {"Actions", "Actions"},
 		"set":                            {"set", "défini"},
 		"keep_blank":                     {"leave blank to keep it", "laisser vide pour le conserver"},

@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/ingest"
@@ -17,6 +18,10 @@ const maxFieldSize = 64 << 10
 type importData struct {
 	Campaign call.Campaign
 	MaxSize  int64
+	Chunk    int64
+	// Since (Unix ms, by the server's clock) is where the page's event
+	// stream starts: a little before the page was served.
+	Since int64
 }
 
 func (h *handler) importPage(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -26,7 +31,8 @@ func (h *handler) importPage(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "import", v.T, &v.User, v.T.T("import")+" — "+camp.Name,
-		importData{Campaign: camp, MaxSize: h.cfg.Ingest.MaxFileSize()})
+		importData{Campaign: camp, MaxSize: h.cfg.Ingest.MaxFileSize(), Chunk: h.cfg.UploadChunk,
+			Since: h.cfg.Now().Add(-5 * time.Minute).UnixMilli()})
 }
 
 // batchEnvelope validates the batch fields with the API's rules.

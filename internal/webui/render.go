@@ -15,12 +15,13 @@ import (
 )
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "campaigns", "campaign", "import", "notfound", "error"}
+var pageNames = []string{"login", "campaigns", "campaign", "import", "notfound", "error", "forbidden", "keys", "users", "password"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"duration": formatDuration,
 		"whenp":    formatTime,
+		"ptime":    func(t time.Time) *time.Time { return &t },
 		"json":     func(v any) (string, error) { b, err := json.Marshal(v); return string(b), err },
 	}
 	pages := make(map[string]*template.Template, len(pageNames)+len(totpPageNames)+len(channelPages))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/callimport/callimport/internal/app/apptest"
 	"github.com/callimport/callimport/internal/auth"
+	"github.com/callimport/callimport/internal/httpapi"
 	"github.com/callimport/callimport/internal/store"
 	"github.com/callimport/callimport/internal/webui"
 )
@@ -22,16 +23,18 @@ const password = "correct horse battery staple"
 // 127.0.0.1 listener and one signed-up user per organisation.
 type env struct {
 	*apptest.Env
-	Web            *httptest.Server
-	EmailA, EmailB string
+	Web                    *httptest.Server
+	EmailA, EmailB, AdminA string
+	// Tus records the resumable upload requests the web server received.
+	Tus *tusLog
 }
 
 // setup starts the application; tweak adjusts the web config.
 func setup(t *testing.T, tweak func(*webui.Config)) *env {
 	t.Helper()
 	e := apptest.Start(t, apptest.Options{})
-	cfg := webui.Config{Store: e.Server.Store, Ingest: e.Server.Ingest, Bucket: e.Server.Bucket,
-		SessionKey: []byte(strings.Repeat("k", 32)), SessionTTL: time.Hour}
+	cfg := webui.Config{Store: e.Server.Store, Ingest: e.Server.Ingest, Bucket: e.Server.Bucket, Auth: e.Server.Auth,
+		SessionKey: []byte(strings.Repeat("k", 32)), SessionTTL: time.Hour, EventsEvery: 100 * time.Millisecond}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -39,13 +42,29 @@ func setup(t *testing.T, tweak func(*webui.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web := httptest.NewServer(h)
+	// The API beside the pages, as callimport serve mounts it, with the
+	// session accepted on /v1/uploads/.
+	api := httpapi.New(httpapi.Config{Store: e.Server.Store, Ingest: e.Server.Ingest, Auth: e.Server.Auth,
+		Bucket: e.Server.Bucket, Uploads: e.Server.Uploads, SessionAuth: h.SessionPrincipal})
+	tl := &tusLog{}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", tl.wrap(api))
+	mux.Handle("/", h)
+	web := httptest.NewServer(mux)
 	t.Cleanup(web.Close)
-	out := &env{Env: e, Web: web, EmailA: "alice@a.example.com", EmailB: "bob@b.example.com"}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("tus requests: %+v", tl.requests())
+		}
+	})
+	out := &env{Env: e, Web: web, EmailA: "alice@a.example.com", EmailB: "bob@b.example.com", AdminA: "ada@a.example.com", Tus: tl}
 	hash := auth.HashPassword(password)
-	for _, u := range []struct{ org, email string }{{e.A.OrgID, out.EmailA}, {e.B.OrgID, out.EmailB}} {
+	for _, u := range []struct {
+		org, email string
+		role       store.Role
+	}{{e.A.OrgID, out.EmailA, store.RoleMember}, {e.B.OrgID, out.EmailB, store.RoleMember}, {e.A.OrgID, out.AdminA, store.RoleAdmin}} {
 		if _, err := e.Store.UserCreate(t.Context(), store.UserCreateParams{OrgID: u.org, Email: u.email,
-			Role: store.RoleMember, PasswordHash: hash}); err != nil {
+			Role: u.role, PasswordHash: hash}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -52,7 +52,7 @@ func form(kv ...string) string {
 const formType = "application/x-www-form-urlencoded"
 
 var (
-	secretRe = regexp.MustCompile(`id="secret" class="secret">([A-Z2-7 ]+)</code>`)
+	secretRe = regexp.MustCompile(`id="secret" class="totp-secret">([A-Z2-7 ]+)</code>`)
 	uriRe    = regexp.MustCompile(`id="otpauth" href="([^"]+)"`)
 	codesRe  = regexp.MustCompile(`<li><code>([a-z0-9-]+)</code></li>`)
 )

@@ -101,7 +101,8 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 }
 
 // TestOrganisationIsolation: a member of organisation B gets 404 on every URL
-// of organisation A's campaign and call, and cannot import into it.
+// of organisation A's campaign and call, its event stream and its uploads,
+// and cannot import into it.
 func TestOrganisationIsolation(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil)
@@ -142,6 +143,7 @@ func TestOrganisationIsolation(t *testing.T) {
 	if r := e.do(t, cb, http.MethodGet, "/campaigns", "", ""); strings.Contains(r.Body, camp) {
 		t.Error("B's campaign list shows A's campaign")
 	}
+	checkEventsAndUploadsIsolated(t, e, ca, cb, callID)
 }
 
 func TestImportAndAudio(t *testing.T) {

@@ -1,13 +1,25 @@
 // Package webui is the web application of callimport: server-rendered pages
-// (html/template, embedded), a small script for the import page, in English
+// (html/template, embedded), small scripts without a build step, in English
 // and French.
 //
-// Configure it with Config and mount the handler New returns at "/" beside
-// the API (which keeps /v1/, /oauth/, /docs, /healthz, /readyz, /metrics).
+// Configure it with Config and mount the App New returns at "/" beside the
+// API (which keeps /v1/, /oauth/, /docs, /healthz, /readyz, /metrics); give
+// the API App.SessionPrincipal as httpapi.Config.SessionAuth so that the
+// import page can send files to /v1/uploads/ (tus) with the session cookie.
 // Sessions are AES-GCM encrypted cookies under Config.SessionKey: keep the
-// key stable across restarts and identical on every process. Failed sign-ins
-// are counted in memory per process (a restart forgets them). Cross-site
-// requests are refused by http.CrossOriginProtection.
+// key stable across restarts and identical on every process. The user is
+// re-read at each request, so a disabled user or a changed role counts at
+// once. Failed sign-ins are counted in memory per process (a restart forgets
+// them). Cross-site requests are refused by http.CrossOriginProtection, on
+// the pages and on the session-authenticated uploads.
+//
+// The import page sends every file with tus (resumable: the upload URL is
+// kept in the browser's localStorage, so a reload or a network cut goes on
+// from the server's offset) and learns outcomes from an event stream
+// (Server-Sent Events, /campaigns/{id}/events) that looks at the store every
+// Config.EventsEvery per open stream; streams end when Config.Done closes.
+// Administrators manage users, API keys and OAuth clients under /settings/;
+// members get a 403 page there.
 package webui
 
 import (
@@ -21,6 +33,7 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/audit"
+	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -58,6 +71,18 @@ type Config struct {
 	Channels
 	// Audit receives sign-ins and sign-outs (nil: none); see audit.go.
 	Audit audit.Recorder
+	// Auth, when set, enables the settings pages for API keys and OAuth
+	// clients (administrators only).
+	Auth *auth.Service
+	// UploadChunk is the size of each PATCH of the import page's resumable
+	// uploads; defaults to 8 MiB.
+	UploadChunk int64
+	// EventsEvery is how often an import page's event stream looks for
+	// finished calls; defaults to 500ms.
+	EventsEvery time.Duration
+	// Done, when closed, ends the open event streams (the pages reconnect),
+	// so that a graceful shutdown does not wait for them; nil: never.
+	Done <-chan struct{}
 }
 
 type handler struct {
@@ -68,10 +93,20 @@ type handler struct {
 	msgs   map[string][2]string
 	pages  map[string]*template.Template
 	static http.Handler
+	cop    *http.CrossOriginProtection
 }
 
-// New returns the web application's handler, CSRF-protected.
-func New(cfg Config) (http.Handler, error) {
+// App is the web application: an http.Handler, CSRF-protected.
+type App struct {
+	h     *handler
+	serve http.Handler
+}
+
+// ServeHTTP serves the pages.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.serve.ServeHTTP(w, r) }
+
+// New returns the web application.
+func New(cfg Config) (*App, error) {
 	if cfg.Store == nil || cfg.Ingest == nil || cfg.Bucket == nil {
 		return nil, errors.New("webui: Store, Ingest and Bucket are required")
 	}
@@ -89,6 +124,12 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.UploadChunk <= 0 {
+		cfg.UploadChunk = 8 << 20
+	}
+	if cfg.EventsEvery <= 0 {
+		cfg.EventsEvery = 500 * time.Millisecond
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -108,7 +149,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	h := &handler{cfg: cfg, log: log, seal: seal, msgs: messages(), pages: pages,
 		limit:  newLimiter(cfg.SlowAfter, cfg.LockAfter, cfg.LockFor, 5*time.Second),
-		static: http.StripPrefix("/static/", http.FileServerFS(sub))}
+		static: http.StripPrefix("/static/", http.FileServerFS(sub)), cop: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/", h.serveStatic)
 	mux.HandleFunc("GET /{$}", h.home)
@@ -125,8 +166,10 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /campaigns/{id}/calls/{call}/audio", h.api(h.callAudio))
 	h.routesTOTP(mux)
 	h.routesChannels(mux)
+	mux.HandleFunc("GET /campaigns/{id}/events", h.api(h.events))
+	h.routesSettings(mux)
 	mux.HandleFunc("/", h.notFound)
-	return headers(http.NewCrossOriginProtection().Handler(mux)), nil
+	return &App{h: h, serve: headers(h.cop.Handler(mux))}, nil
 }
 
 // headers sets the security headers of every page.

@@ -62,6 +62,7 @@ func newDialect() *storesql.Dialect {
 		Privacy:     newPrivacyQueries(),
 		Connectors:  newConnectorsQueries(),
 		Audit:       newAuditQueries(),
+		UserAdmin:   newUserAdminQueries(),
 		Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 		EncodeTime:  func(t time.Time) any { return t },
 		Classify:    classify,

@@ -56,6 +56,8 @@ type Dialect struct {
 	Connectors *ConnectorsQueries
 	// Audit are the audit trail's queries (nil: unsupported).
 	Audit *AuditQueries
+	// UserAdmin are the user management queries (nil: unsupported).
+	UserAdmin *UserAdminQueries
 	// Placeholder returns the bind parameter for the n-th argument (from 1).
 	Placeholder func(n int) string
 	// EncodeTime turns a UTC, microsecond-truncated time into a bind argument.

@@ -76,6 +76,7 @@ func newDialect() *storesql.Dialect {
 		Privacy:     newPrivacyQueries(),
 		Connectors:  newConnectorsQueries(),
 		Audit:       newAuditQueries(),
+		UserAdmin:   newUserAdminQueries(),
 		Placeholder: func(int) string { return "?" },
 		EncodeTime:  func(t time.Time) any { return t.UTC().Format(timeFormat) },
 		Classify:    classify,

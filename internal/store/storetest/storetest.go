@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, privacyTests()...)
 	tests = append(tests, connectorsTests()...)
 	tests = append(tests, auditTests()...)
+	tests = append(tests, userAdminTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,11 @@
+package storesqlite
+
+import "github.com/callimport/callimport/internal/store/storesql"
+
+// newUserAdminQueries returns the SQLite query set of user management.
+func newUserAdminQueries() *storesql.UserAdminQueries {
+	return &storesql.UserAdminQueries{
+		UserUpdate: `UPDATE users SET role = COALESCE(?1, role), disabled = COALESCE(?2, disabled),
+			password_hash = COALESCE(?3, password_hash) WHERE org_id = ?4 AND id = ?5 RETURNING ` + userCols,
+	}
+}
