@@ -41,7 +41,7 @@ func wireSFTP(ctx context.Context, s *Server, cfg config.SFTP, log *slog.Logger)
 		cfg.StagingDir = filepath.Join(s.cfg.DataDir, "sftp-staging")
 	}
 	srv, err := sftpd.New(sftpd.Config{
-		Store: st, Ingest: s.Ingest, HostKeyPath: cfg.HostKey, StagingDir: cfg.StagingDir,
+		Store: st, Ingest: s.Ingest, Blobs: s.Bucket, MetadataWait: cfg.MetadataWait, HostKeyPath: cfg.HostKey, StagingDir: cfg.StagingDir,
 		MaxFailures: cfg.MaxLoginFailures, FailureWindow: cfg.LoginFailureWindow, BanDuration: cfg.BanDuration,
 		Logger: log.With("component", "sftpd"),
 	})

@@ -181,11 +181,17 @@ type fileInfo struct {
 	name string
 	size int64
 	mod  time.Time
+	mode fs.FileMode // 0o444 when zero
 }
 
 func (i fileInfo) Name() string       { return i.name }
 func (i fileInfo) Size() int64        { return i.size }
-func (i fileInfo) Mode() fs.FileMode  { return 0o444 }
+func (i fileInfo) Mode() fs.FileMode {
+	if i.mode == 0 {
+		return 0o444
+	}
+	return i.mode
+}
 func (i fileInfo) ModTime() time.Time { return i.mod }
 func (i fileInfo) IsDir() bool        { return false }
 func (i fileInfo) Sys() any           { return nil }

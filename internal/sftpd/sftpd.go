@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -22,6 +23,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -33,19 +35,31 @@ type Store interface {
 	store.SFTPAccounts
 	store.SFTPReceipts
 	CampaignList(ctx context.Context, orgID string) ([]call.Campaign, error)
+	CallGetByID(ctx context.Context, id string) (call.Call, error)
 	CallMergeMetadata(ctx context.Context, p store.CallMergeMetadataParams) (call.Call, error)
 }
 
-// Ingester is the intake path (ingest.Service).
+// Ingester is the intake path (ingest.Service): uploads are staged while
+// they stream, then committed once their metadata is known.
 type Ingester interface {
-	Ingest(ctx context.Context, req ingest.Request) (ingest.Result, error)
+	Stage(ctx context.Context, orgID, fileName string, body io.Reader) (ingest.Staged, error)
+	Commit(ctx context.Context, st ingest.Staged, env call.Envelope, source call.Source) (ingest.Result, error)
+	Discard(ctx context.Context, st ingest.Staged)
+}
+
+// Blobs reads staged bytes back (blob.Bucket): a resumed upload starts with
+// the bytes of the interrupted one.
+type Blobs interface {
+	NewRangeReader(ctx context.Context, key string, offset, length int64) (*blob.Reader, error)
+	Attributes(ctx context.Context, key string) (blob.Attrs, error)
 }
 
 // Config configures a Server. The zero value of each field means its default.
 type Config struct {
-	// Store and Ingest are required.
+	// Store, Ingest and Blobs are required.
 	Store  Store
 	Ingest Ingester
+	Blobs  Blobs
 	// HostKeyPath is the ed25519 host key, created if missing. Required.
 	HostKeyPath string
 	// StagingDir holds temporary-name uploads until their rename. Required.
@@ -58,6 +72,16 @@ type Config struct {
 	// ReorderBuffer bounds, per upload, the bytes written ahead of a gap
 	// while they wait for it. Defaults to 16 MiB.
 	ReorderBuffer int64
+	// MetadataWait is how long audio of a campaign that requires metadata
+	// waits for its sidecar or CSV row before it is refused. Default 1h;
+	// it must stay below the ingest orphan age (the staged bytes' life).
+	MetadataWait time.Duration
+	// PartialTTL is how long the bytes of an interrupted upload are kept
+	// for a resume. Default 12h; it too must stay below the orphan age.
+	PartialTTL time.Duration
+	// SweepInterval is how often waiting and partial uploads are checked
+	// against their deadlines. Default 1 minute.
+	SweepInterval time.Duration
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -72,12 +96,24 @@ type Server struct {
 	bans   *banList
 	wg     sync.WaitGroup
 	hostFP string
+	// parkMu serialises the commits and refusals of parked uploads between
+	// sessions and the sweeper.
+	parkMu sync.Mutex
 }
 
 // New loads (or creates) the host key and returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Ingest == nil || cfg.HostKeyPath == "" || cfg.StagingDir == "" {
-		return nil, errors.New("new sftp server: Store, Ingest, HostKeyPath and StagingDir are required")
+	if cfg.Store == nil || cfg.Ingest == nil || cfg.Blobs == nil || cfg.HostKeyPath == "" || cfg.StagingDir == "" {
+		return nil, errors.New("new sftp server: Store, Ingest, Blobs, HostKeyPath and StagingDir are required")
+	}
+	if cfg.MetadataWait <= 0 {
+		cfg.MetadataWait = time.Hour
+	}
+	if cfg.PartialTTL <= 0 {
+		cfg.PartialTTL = 12 * time.Hour
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
 	}
 	if cfg.MaxFailures <= 0 {
 		cfg.MaxFailures = 5
@@ -120,6 +156,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
 	s.log.Info("sftp listening", "addr", ln.Addr().String(), "host_key", s.hostFP)
+	s.wg.Go(func() { s.sweepLoop(ctx) })
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()

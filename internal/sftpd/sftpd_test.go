@@ -42,6 +42,10 @@ type harness struct {
 
 const fixtures = "../audio/testdata"
 
+// metadataWait is the tests' wait for the metadata of a campaign that
+// requires it.
+const metadataWait = 2 * time.Second
+
 // setup starts the servers; with password, tel-a also has a password
 // (argon2id hashing is slow, so only the tests that need one pay for it).
 func setup(t *testing.T, password bool) *harness {
@@ -53,7 +57,8 @@ func setup(t *testing.T, password bool) *harness {
 		t.Fatalf("%T is not an sftpd.Store", env.Store)
 	}
 	srv, err := sftpd.New(sftpd.Config{
-		Store: st, Ingest: env.Server.Ingest,
+		Store: st, Ingest: env.Server.Ingest, Blobs: env.Server.Bucket,
+		MetadataWait: metadataWait, SweepInterval: 50 * time.Millisecond,
 		HostKeyPath: filepath.Join(dir, "host_ed25519"), StagingDir: filepath.Join(dir, "staging"),
 	})
 	if err != nil {
