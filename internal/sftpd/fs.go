@@ -28,8 +28,8 @@ type fsys struct {
 	campaigns []string // sorted
 	// requireMeta holds the campaigns whose audio waits for its metadata.
 	requireMeta map[string]bool
-	root      *os.Root // the account's staging folder
-	started   time.Time
+	root        *os.Root // the account's staging folder
+	started     time.Time
 }
 
 // newFS opens the account's view. The account is read again so that a

@@ -184,8 +184,8 @@ type fileInfo struct {
 	mode fs.FileMode // 0o444 when zero
 }
 
-func (i fileInfo) Name() string       { return i.name }
-func (i fileInfo) Size() int64        { return i.size }
+func (i fileInfo) Name() string { return i.name }
+func (i fileInfo) Size() int64  { return i.size }
 func (i fileInfo) Mode() fs.FileMode {
 	if i.mode == 0 {
 		return 0o444
