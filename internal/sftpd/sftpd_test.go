@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,28 +40,26 @@ type harness struct {
 	user     string
 	password string
 	dir      string
+	st       sftpd.Store
+	stop     func()
+	// skew moves the server's clock ahead (nanoseconds).
+	skew atomic.Int64
 }
 
-const fixtures = "../audio/testdata"
+// now is the server's clock: the real one plus skew.
+func (h *harness) now() time.Time { return time.Now().Add(time.Duration(h.skew.Load())) }
 
-// metadataWait is the tests' wait for the metadata of a campaign that
-// requires it.
-const metadataWait = 2 * time.Second
-
-// setup starts the servers; with password, tel-a also has a password
-// (argon2id hashing is slow, so only the tests that need one pay for it).
-func setup(t *testing.T, password bool) *harness {
+// start runs an SFTP server on the harness's host key and staging folder,
+// stopping the one before if any (as a restart does).
+func (h *harness) start(t *testing.T) {
 	t.Helper()
-	env := apptest.Start(t, apptest.Options{})
-	dir := t.TempDir()
-	st, ok := env.Store.(sftpd.Store)
-	if !ok {
-		t.Fatalf("%T is not an sftpd.Store", env.Store)
+	if h.stop != nil {
+		h.stop()
 	}
 	srv, err := sftpd.New(sftpd.Config{
-		Store: st, Ingest: env.Server.Ingest, Blobs: env.Server.Bucket,
-		MetadataWait: metadataWait, SweepInterval: 50 * time.Millisecond,
-		HostKeyPath: filepath.Join(dir, "host_ed25519"), StagingDir: filepath.Join(dir, "staging"),
+		Store: h.st, Ingest: h.env.Server.Ingest, Blobs: h.env.Server.Bucket,
+		SweepInterval: 50 * time.Millisecond, Now: h.now,
+		HostKeyPath: filepath.Join(h.dir, "host_ed25519"), StagingDir: filepath.Join(h.dir, "staging"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -72,13 +72,31 @@ func setup(t *testing.T, password bool) *harness {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(h.stop)
+	h.srv, h.port = srv, ln.Addr().(*net.TCPAddr).Port
+}
 
+const fixtures = "../audio/testdata"
+
+// setup starts the servers; with password, tel-a also has a password
+// (argon2id hashing is slow, so only the tests that need one pay for it).
+func setup(t *testing.T, password bool) *harness {
+	t.Helper()
+	env := apptest.Start(t, apptest.Options{})
+	dir := t.TempDir()
+	st, ok := env.Store.(sftpd.Store)
+	if !ok {
+		t.Fatalf("%T is not an sftpd.Store", env.Store)
+	}
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -87,8 +105,9 @@ func setup(t *testing.T, password bool) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{env: env, srv: srv, port: ln.Addr().(*net.TCPAddr).Port, dir: dir,
+	h := &harness{env: env, st: st, dir: dir,
 		keyFile: filepath.Join(dir, "client_ed25519"), user: "tel-a", password: "correct horse battery"}
+	h.start(t)
 	if err := os.WriteFile(h.keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
