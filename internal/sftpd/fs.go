@@ -187,7 +187,10 @@ func (f *fsys) Filecmd(r *sftp.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, _, ok := special(v); ok {
+	if dir, name, ok := special(v); ok {
+		if dir == rejectedDir && r.Method == "Remove" && name != "" && !strings.Contains(name, "/") {
+			return f.status("remove", f.root.Remove(rejectedPath(v.campaign, name)))
+		}
 		return sftp.ErrSSHFxPermissionDenied
 	}
 	switch r.Method {

@@ -58,6 +58,7 @@ func (s *Server) sweepAccount(ctx context.Context, accountID string) {
 		return
 	}
 	defer func() { _ = root.Close() }()
+	pruneRejected(root, s.cfg.Now())
 	log := s.log.With("account_id", accountID)
 	_ = fs.WalkDir(root.FS(), parkedDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, parkedSuffix) || ctx.Err() != nil {

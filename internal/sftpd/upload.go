@@ -27,6 +27,7 @@ type upload struct {
 	v      vpath
 	pw     *io.PipeWriter
 	ow     *orderedWriter
+	sink   *sink
 	resume *parked
 	done   chan struct{}
 	st     ingest.Staged
@@ -45,15 +46,21 @@ var (
 
 func (f *fsys) newUpload(v vpath, resume *parked) *upload {
 	pr, pw := io.Pipe()
-	u := &upload{f: f, v: v, pw: pw, ow: newOrderedWriter(pw, f.s.cfg.ReorderBuffer), resume: resume, done: make(chan struct{})}
+	sk := &sink{f: f, v: v, pw: pw}
+	u := &upload{f: f, v: v, pw: pw, sink: sk, ow: newOrderedWriter(sk, f.s.cfg.ReorderBuffer), resume: resume, done: make(chan struct{})}
 	var body io.Reader = pr
 	if resume != nil {
 		u.ow.next = resume.Staged.Size
+		sk.written = resume.Staged.Size // its first bytes were audio
 		body = io.MultiReader(&lazyBlob{f: f, key: resume.Staged.BlobKey}, pr)
 	}
 	go func() {
 		defer close(u.done)
 		u.st, u.err = f.s.cfg.Ingest.Stage(f.ctx, f.orgID, v.rel, body)
+		if u.err != nil {
+			pr.CloseWithError(u.err) // the sink learns the refusal
+			return
+		}
 		pr.CloseWithError(errors.New("ingest finished"))
 	}()
 	return u
@@ -110,11 +117,13 @@ func (u *upload) Close() error {
 	case interrupted:
 		_ = u.pw.Close() // the contiguous bytes received are kept
 		<-u.done
+		u.sink.keep(false, nil)
 		u.parkPartial()
 		return aborted // nobody is listening any more
 	case aborted != nil:
 		u.pw.CloseWithError(aborted)
 		<-u.done
+		u.sink.keep(false, nil)
 		if u.err == nil {
 			u.f.s.cfg.Ingest.Discard(u.f.ctx, u.st)
 		}
@@ -124,6 +133,7 @@ func (u *upload) Close() error {
 	_ = u.pw.Close()
 	<-u.done
 	if u.err != nil {
+		u.sink.keep(true, u.err)
 		u.f.record(u.v, ingest.Result{}, u.err)
 		u.f.log.Info("sftp upload refused", "file", u.v.rel, "campaign_id", u.v.campaign, "err", u.err.Error())
 		return u.f.status("upload", u.err)
@@ -234,6 +244,9 @@ func (f *fsys) importStaged(from, to vpath) error {
 		f.record(to, ingest.Result{}, err)
 	} else {
 		err = f.finish(to, st)
+	}
+	if keepable(err) && f.keepStagedRejected(from, to) {
+		return f.status("import staged", err)
 	}
 	if err == nil || isFinal(err) {
 		if err := f.root.Remove(from.local()); err != nil {
