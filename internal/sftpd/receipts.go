@@ -50,16 +50,7 @@ func receiptOf(orgID string, v vpath, res ingest.Result, err error) (store.SFTPR
 }
 
 // publicReason is the text a client may read about a refusal.
-func publicReason(ce *call.Error) string {
-	msg := ce.Message
-	if msg == "" {
-		msg = string(ce.Code)
-	}
-	for _, f := range ce.Fields {
-		msg += "; " + f.Field + " " + f.Reason
-	}
-	return msg
-}
+func publicReason(ce *call.Error) string { return ce.PublicReason() }
 
 // record stores the receipt of an outcome; a failure is logged only.
 func (f *fsys) record(v vpath, res ingest.Result, err error) {
