@@ -65,7 +65,11 @@ func TestReputAfterKilledClient(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	fields := strings.Fields(out[strings.Index(out, "-rw"):])
+	i := strings.Index(out, "-rw")
+	if i < 0 {
+		t.Fatalf("no file in the listing:\n%s", out)
+	}
+	fields := strings.Fields(out[i:])
 	size, err := strconv.ParseInt(fields[4], 10, 64)
 	if err != nil || size <= 0 || size >= 44+6<<20 {
 		t.Fatalf("interrupted upload listed as %q", out)

@@ -242,6 +242,57 @@ func (h *harness) dial(t *testing.T, user, password string) (*ssh.Client, error)
 	})
 }
 
+// sftpPassword runs OpenSSH's sftp in batch mode logging in with a
+// password only (given through SSH_ASKPASS).
+func (h *harness) sftpPassword(t *testing.T, user, password, batch string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	askpass := filepath.Join(dir, "askpass")
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(askpass, []byte("#!/bin/sh\ncat '"+filepath.Join(dir, "pw")+"'\n"), 0o700); err != nil { //nolint:gosec // an executable script
+		t.Fatal(err)
+	}
+	bf := filepath.Join(dir, "batch")
+	if err := os.WriteFile(bf, []byte(batch), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	// BatchMode=no before -b (ssh keeps an option's first value), so that
+	// the password comes from SSH_ASKPASS.
+	cmd := exec.CommandContext(ctx, testenv.Tool(t, "sftp"), "-F", "/dev/null", "-o", "BatchMode=no", "-b", bf,
+		"-P", strconv.Itoa(h.port), "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		user+"@127.0.0.1")
+	cmd.Env = append(os.Environ(), "SSH_ASKPASS="+askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=none")
+	cmd.Dir = fixtures
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestOpenSSHPasswordBan logs in with OpenSSH's sftp and a password, then
+// gives a wrong one five times: the right password is refused afterwards.
+func TestOpenSSHPasswordBan(t *testing.T) {
+	t.Parallel()
+	h := setup(t, true)
+	out, err := h.sftpPassword(t, h.user, h.password, "ls -1 /\n")
+	if err != nil || !strings.Contains(out, h.env.A.CampaignID) {
+		t.Fatalf("password login: %v\n%s", err, out)
+	}
+	for i := range 5 {
+		if out, err := h.sftpPassword(t, h.user, "wrong password", "ls /\n"); err == nil {
+			t.Fatalf("attempt %d: wrong password accepted:\n%s", i, out)
+		}
+	}
+	out, err = h.sftpPassword(t, h.user, h.password, "ls -1 /\n")
+	if err == nil {
+		t.Fatalf("banned address logged in with the right password:\n%s", out)
+	}
+	t.Logf("sixth login, right password, after five wrong ones: %v\n%s", err, out)
+}
+
 func TestPasswordAndBan(t *testing.T) {
 	t.Parallel()
 	h := setup(t, true)

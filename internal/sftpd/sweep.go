@@ -76,7 +76,8 @@ func (s *Server) sweepAccount(ctx context.Context, accountID string) {
 			return nil //nolint:nilerr // a bad marker is skipped
 		}
 		f.orgID = pk.OrgID
-		f.sweepOne(v, pk)
+		f.sweepOne(v, pk) //nolint:contextcheck // f carries ctx, as a session's fsys does
+
 		return nil
 	})
 }

@@ -133,6 +133,9 @@ func (u *upload) Close() error {
 	_ = u.pw.Close()
 	<-u.done
 	if u.err != nil {
+		if u.resume != nil && isFinal(u.err) {
+			u.f.dropParked(u.v, *u.resume) // its bytes cannot be read back
+		}
 		u.sink.keep(true, u.err)
 		u.f.record(u.v, ingest.Result{}, u.err)
 		u.f.log.Info("sftp upload refused", "file", u.v.rel, "campaign_id", u.v.campaign, "err", u.err.Error())
