@@ -1,14 +1,23 @@
 // Package sftpd is callimport's hosted SFTP server: organisations' telephony
 // exports log in with a password or a public key and drop recordings into a
-// virtual tree with one folder per campaign they may import into. A file is
-// imported through ingest when the client closes it; temporary names
-// (*.part, *.filepart, *.tmp, dot-files) are kept in a staging folder and
-// imported when renamed to their final name.
+// virtual tree with one folder per campaign they may import into. A file
+// streams into the blob store while it is written (ingest.Stage) and becomes
+// a call when the client closes it (ingest.Commit), with the envelope of its
+// sidecar JSON or batch CSV row. Temporary names (*.part, *.filepart, *.tmp,
+// dot-files) are kept in a staging folder and imported when renamed.
+//
+// Uploads that are not calls yet are parked (park.go): the bytes of a
+// connection that ended mid-file, which an append (OpenSSH's reput)
+// continues; and audio of a campaign that requires metadata, waiting up to
+// MetadataWait for it. A sweeper finishes them, also after a restart.
+// Files refused from their first bytes are kept in _rejected/ beside their
+// .error.txt; _results/ holds the daily receipts.
 //
 // Configure it with Config: the host key file (generated once, 0600), the
-// staging folder, and the failed-login ban. What to watch: the staging
-// folder holds the bytes of unfinished temporary uploads and is never
-// cleaned automatically; the ban list lives in memory.
+// staging folder, the metadata wait and the failed-login ban. What to watch:
+// the staging folder holds unfinished temporary uploads (never cleaned
+// automatically), the markers of parked uploads (.parked) and refused files
+// (.rejected, pruned after 31 days); the ban list lives in memory.
 package sftpd
 
 import (
