@@ -30,7 +30,7 @@ func wireSFTPPull(_ context.Context, s *Server, cfg config.SFTPPull, log *slog.L
 		}
 	}
 	log = log.With("component", "sftp-pull")
-	r := &sftppull.Runner{Ingest: s.Ingest, Ledger: sftppull.StoreLedger{Store: st}, Log: log,
+	r := &sftppull.Runner{Ingest: s.Ingest, Ledger: sftppull.StoreLedger{Store: st}, Log: log, Campaigns: s.Store,
 		Concurrency: cfg.Concurrency, Settle: cfg.Settle}
 	run = func(ctx context.Context) error {
 		t := time.NewTicker(cfg.Tick)

@@ -21,6 +21,10 @@ func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), "
 type batch struct {
 	rows map[string]call.Envelope
 	bad  map[string]string // folder → reason
+	// requireMeta: the campaign requires metadata, so a file without a
+	// sidecar or row waits (stays in place) up to Runner.MetadataWait after
+	// its modification, then is refused.
+	requireMeta bool
 }
 
 // loadCSVs reads and parses every batch CSV listed (call.ParseBatchCSV); a

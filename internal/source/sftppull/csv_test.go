@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/source/sftppull"
@@ -81,5 +82,44 @@ func TestPasswordLogin(t *testing.T) {
 	src.Password = "wrong"
 	if _, err := h.runner.Run(t.Context(), src); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Errorf("wrong password: %v", err)
+	}
+}
+
+// TestRequireMetadata pulls for a campaign that requires metadata: a file
+// with its CSV row is imported, one without waits in place, and is
+// refused once it has waited longer than MetadataWait.
+func TestRequireMetadata(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	yes := true
+	if _, err := h.env.Store.CampaignUpdate(t.Context(), store.CampaignUpdateParams{OrgID: h.env.A.OrgID, ID: h.env.A.CampaignID,
+		RequireMetadata: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	sa := h.put(t, "wav/pcm_s16le_8k_mono.wav", "r/a.wav")
+	sb := h.put(t, "wav/pcm_alaw_8k_mono.wav", "r/b.wav") // modified an hour ago
+	if err := os.WriteFile(filepath.Join(h.sshd.Remote, "r/rows.csv"), []byte("file,queue\na.wav,sales\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := h.source(t, filepath.Join(h.sshd.Remote, "r"), "delete")
+	r := *h.runner
+	r.Campaigns, r.MetadataWait = h.env.Store, 2*time.Hour
+	rep, err := r.Run(t.Context(), src)
+	if err != nil || rep.Imported != 1 || rep.Skipped != 1 || rep.Rejected != 0 {
+		t.Fatalf("first run = %+v, %v", rep, err)
+	}
+	if a, err := h.call(t, sa); err != nil || len(a.Metadata) != 1 {
+		t.Errorf("a.wav: %+v, %v", a, err)
+	}
+	if _, err := h.call(t, sb); err == nil || !exists(filepath.Join(h.sshd.Remote, "r/b.wav")) {
+		t.Fatalf("b.wav did not wait: %v", err)
+	}
+	r.MetadataWait = 30 * time.Minute
+	rep, err = r.Run(t.Context(), src)
+	if err != nil || rep.Rejected != 1 || rep.Imported != 0 {
+		t.Fatalf("run after the wait = %+v, %v", rep, err)
+	}
+	if _, err := h.call(t, sb); err == nil {
+		t.Error("b.wav was imported without metadata")
 	}
 }

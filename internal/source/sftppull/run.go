@@ -59,6 +59,13 @@ func (r *Runner) Run(ctx context.Context, src Source) (Report, error) {
 	}
 	rep.Seen = len(cands)
 	meta, csvErrs := r.loadCSVs(sc, src, csvs)
+	if r.Campaigns != nil {
+		camp, err := r.Campaigns.CampaignGet(ctx, src.OrgID, src.CampaignID)
+		if err != nil {
+			return rep, fmt.Errorf("sftp pull: campaign of the source: %w", err)
+		}
+		meta.requireMeta = camp.RequireMetadata
+	}
 	rep.Errors = append(rep.Errors, csvErrs...)
 	kept := cands[:0]
 	for _, c := range cands {
@@ -221,8 +228,20 @@ const (
 // batch CSV row, and applies the after-import action.
 func (r *Runner) fetch(ctx context.Context, sc *sftp.Client, src Source, c candidate, meta batch) (outcome, error) {
 	env, sidecar, err := r.sidecar(sc, src, c.path)
-	if row, ok := meta.rows[c.path]; ok && err == nil && sidecar == "" {
+	row, hasRow := meta.rows[c.path]
+	if hasRow && err == nil && sidecar == "" {
 		env = row
+	}
+	if meta.requireMeta && err == nil && sidecar == "" && !hasRow && !c.imported {
+		wait := r.MetadataWait
+		if wait <= 0 {
+			wait = time.Hour
+		}
+		if r.now().Sub(c.modTime) < wait {
+			return outSkipped, nil // its metadata may still come
+		}
+		r.log().Warn("sftp pull: no metadata arrived for a file of a campaign that requires it", "source", src.ID, "waited", wait.String())
+		return outRejected, r.Ledger.LedgerAdd(ctx, LedgerEntry{SourceID: src.ID, Path: c.path, Size: c.size, ModTime: c.modTime})
 	}
 	if c.imported {
 		if err := r.after(sc, src.After, c.path, sidecar); err != nil {
