@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -40,8 +41,17 @@ func wireSFTP(ctx context.Context, s *Server, cfg config.SFTP, log *slog.Logger)
 	if cfg.StagingDir == "" {
 		cfg.StagingDir = filepath.Join(s.cfg.DataDir, "sftp-staging")
 	}
+	// Waiting and interrupted uploads keep staged bytes, which the orphan
+	// cleaner removes after OrphanAge: they must be finished before.
+	if s.cfg.OrphanAge > 0 && cfg.MetadataWait >= s.cfg.OrphanAge {
+		return nil, nil, fmt.Errorf("sftp server: --sftp-metadata-wait (%s) must be shorter than --orphan-age (%s)", cfg.MetadataWait, s.cfg.OrphanAge)
+	}
+	partialTTL := time.Duration(0) // default 12h
+	if s.cfg.OrphanAge > 0 && s.cfg.OrphanAge <= 12*time.Hour {
+		partialTTL = s.cfg.OrphanAge / 2
+	}
 	srv, err := sftpd.New(sftpd.Config{
-		Store: st, Ingest: s.Ingest, HostKeyPath: cfg.HostKey, StagingDir: cfg.StagingDir,
+		Store: st, Ingest: s.Ingest, Blobs: s.Bucket, MetadataWait: cfg.MetadataWait, PartialTTL: partialTTL, HostKeyPath: cfg.HostKey, StagingDir: cfg.StagingDir,
 		MaxFailures: cfg.MaxLoginFailures, FailureWindow: cfg.LoginFailureWindow, BanDuration: cfg.BanDuration,
 		Logger: log.With("component", "sftpd"), Audit: s.auditRecorder(),
 	})

@@ -80,3 +80,16 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// PublicReason is the text a sender may read about a refusal: the message
+// (or the code) and each field's rule, never the cause.
+func (e *Error) PublicReason() string {
+	msg := e.Message
+	if msg == "" {
+		msg = string(e.Code)
+	}
+	for _, f := range e.Fields {
+		msg += "; " + f.Field + " " + f.Reason
+	}
+	return msg
+}

@@ -94,7 +94,7 @@ ForceCommand internal-sftp -d %[3]s
 	}
 	servers := []server{{"openssh", user, "/", port}, {"callimport", h.user, "/" + camp, h.port}}
 	res := map[string][2]time.Duration{}
-	for round := range 2 {
+	for round := range 3 {
 		for _, s := range servers {
 			tb := timeSFTP(t, s.port, s.user, h.keyFile, fmt.Sprintf("put %s %s/big%d.wav\n", big, s.dir, round))
 			if s.name == "openssh" {

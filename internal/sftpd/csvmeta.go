@@ -1,14 +1,7 @@
 package sftpd
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,12 +9,8 @@ import (
 	"github.com/callimport/callimport/internal/ingest"
 )
 
-const (
-	// maxCSV bounds a batch metadata CSV.
-	maxCSV = 4 << 20
-	// maxCSVRows bounds its rows.
-	maxCSVRows = 10000
-)
+// maxCSV bounds a batch metadata CSV.
+const maxCSV = call.MaxBatchCSV
 
 // isCSV reports whether a name is a batch metadata CSV.
 func isCSV(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".csv") }
@@ -32,114 +21,17 @@ type csvRow struct {
 	sidecar []byte
 }
 
-// parseCSV reads a batch metadata CSV: a header naming a file column;
-// conversation_timestamp, agent_email and external_id columns fill those
-// fields; every other column becomes a metadata pair (empty cells
-// skipped). Each row is validated as an envelope; the first bad rows are
-// named in the refusal.
+// parseCSV reads a batch metadata CSV (call.ParseBatchCSV).
 func parseCSV(b []byte, campaign string, now func() time.Time) ([]csvRow, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
-	header, err := r.Read()
+	rows, err := call.ParseBatchCSV(b, campaign, now())
 	if err != nil {
-		return nil, &call.Error{Code: call.CodeInvalid, Message: "the CSV has no header row"}
+		return nil, err //nolint:wrapcheck // a *call.Error for the client
 	}
-	fileCol := -1
-	for i, h := range header {
-		header[i] = strings.TrimSpace(h)
-		if strings.EqualFold(header[i], "file") {
-			fileCol = i
-		}
+	out := make([]csvRow, len(rows))
+	for i, r := range rows {
+		out[i] = csvRow{file: r.File, sidecar: r.Sidecar}
 	}
-	if fileCol < 0 {
-		return nil, &call.Error{Code: call.CodeInvalid, Message: "the CSV header has no file column"}
-	}
-	var rows []csvRow
-	var bad []string
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &call.Error{Code: call.CodeInvalid, Message: "the CSV cannot be read: " + csvErrText(err)}
-		}
-		if len(rows) >= maxCSVRows {
-			return nil, &call.Error{Code: call.CodeInvalid, Message: fmt.Sprintf("the CSV has more than %d rows", maxCSVRows)}
-		}
-		row, reason := csvRecord(header, fileCol, rec, campaign, now)
-		if reason != "" {
-			if len(bad) < 10 {
-				bad = append(bad, fmt.Sprintf("line %d: %s", line, reason))
-			}
-			continue
-		}
-		rows = append(rows, row)
-	}
-	if len(bad) > 0 {
-		return nil, &call.Error{Code: call.CodeInvalid, Message: "the CSV has bad rows: " + strings.Join(bad, "; ")}
-	}
-	return rows, nil
-}
-
-// csvErrText is a csv.ParseError without the wrapping.
-func csvErrText(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Sprintf("line %d: %v", pe.Line, pe.Err)
-	}
-	return "malformed"
-}
-
-// csvRecord turns one record into a sidecar, or returns why it is refused.
-func csvRecord(header []string, fileCol int, rec []string, campaign string, now func() time.Time) (csvRow, string) {
-	fields := map[string]string{}
-	var md []call.MetaPair
-	for i, h := range header {
-		if i >= len(rec) || i == fileCol {
-			continue
-		}
-		v := strings.TrimSpace(rec[i])
-		switch strings.ToLower(h) {
-		case "conversation_timestamp", "agent_email", "external_id":
-			fields[strings.ToLower(h)] = v
-		default:
-			if v != "" {
-				md = append(md, call.MetaPair{Key: h, Value: v})
-			}
-		}
-	}
-	file := ""
-	if fileCol < len(rec) {
-		file = strings.TrimSpace(rec[fileCol])
-	}
-	if file == "" || !filepath.IsLocal(filepath.FromSlash(file)) || isSidecar(file) || isCSV(file) {
-		return csvRow{}, "file must name an audio file in this folder"
-	}
-	mdJSON, err := json.Marshal(md)
-	if err != nil {
-		return csvRow{}, "metadata cannot be encoded"
-	}
-	raw := call.RawEnvelope{CampaignID: campaign, ConversationTimestamp: fields["conversation_timestamp"],
-		AgentEmail: fields["agent_email"], ExternalID: fields["external_id"]}
-	if len(md) > 0 {
-		raw.Metadata = string(mdJSON)
-	}
-	if _, err := call.ParseEnvelope(raw, now()); err != nil {
-		var ce *call.Error
-		if errors.As(err, &ce) {
-			return csvRow{}, publicReason(ce)
-		}
-		return csvRow{}, "invalid"
-	}
-	sc := map[string]any{"metadata": json.RawMessage(mdJSON)}
-	for k, v := range fields {
-		sc[k] = v
-	}
-	b, err := json.Marshal(sc)
-	if err != nil {
-		return csvRow{}, "metadata cannot be encoded"
-	}
-	return csvRow{file: path.Clean(file), sidecar: b}, ""
+	return out, nil
 }
 
 // acceptCSV validates a batch CSV, then treats each row as the sidecar of

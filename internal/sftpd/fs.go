@@ -26,8 +26,10 @@ type fsys struct {
 	log       *slog.Logger
 	orgID     string
 	campaigns []string // sorted
-	root      *os.Root // the account's staging folder
-	started   time.Time
+	// requireMeta holds the campaigns whose audio waits for its metadata.
+	requireMeta map[string]bool
+	root        *os.Root // the account's staging folder
+	started     time.Time
 }
 
 // newFS opens the account's view. The account is read again so that a
@@ -45,9 +47,11 @@ func (s *Server) newFS(ctx context.Context, log *slog.Logger, orgID, accountID s
 		return nil, fmt.Errorf("open sftp session: %w", err)
 	}
 	var ids []string
+	req := map[string]bool{}
 	for _, c := range cs {
 		if len(a.CampaignIDs) == 0 || slices.Contains(a.CampaignIDs, c.ID) {
 			ids = append(ids, c.ID)
+			req[c.ID] = c.RequireMetadata
 		}
 	}
 	slices.Sort(ids)
@@ -59,8 +63,13 @@ func (s *Server) newFS(ctx context.Context, log *slog.Logger, orgID, accountID s
 	if err != nil {
 		return nil, fmt.Errorf("open sftp session: %w", err)
 	}
-	return &fsys{s: s, ctx: ctx, log: log, orgID: orgID, campaigns: ids, root: root, started: s.cfg.Now()}, nil
+	return &fsys{s: s, ctx: ctx, log: log, orgID: orgID, campaigns: ids, requireMeta: req, root: root,
+		started: s.cfg.Now()}, nil
 }
+
+// requiresMetadata reports whether audio of the campaign waits for its
+// sidecar or CSV row.
+func (f *fsys) requiresMetadata(campaign string) bool { return f.requireMeta[campaign] }
 
 // Close releases the staging root.
 func (f *fsys) Close() error { return f.root.Close() }
@@ -135,7 +144,7 @@ func (f *fsys) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	case !isTemp(v.rel) && isCSV(v.rel):
 		return &memWriter{f: f, v: v, limit: maxCSV, accept: f.acceptCSV}, nil
 	case !isTemp(v.rel):
-		return f.openUpload(v)
+		return f.openUpload(v, r.Pflags())
 	}
 	if err := f.root.MkdirAll(filepath.Dir(v.local()), 0o700); err != nil {
 		return nil, f.status("stage upload", err)
@@ -151,6 +160,51 @@ func (f *fsys) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	return fh, nil
 }
 
+// openUpload opens an upload to a final name. An append (OpenSSH's
+// reput) to a partial upload continues it; a truncating open replaces a
+// parked upload.
+//
+// The server must first admit one more ingest (admission limits); if not,
+// the open fails at once with "server busy, retry later" and the client
+// may retry. The slot is held until the upload's Close.
+func (f *fsys) openUpload(v vpath, fl sftp.FileOpenFlags) (io.WriterAt, error) {
+	p, ok, err := f.loadParked(v)
+	if err != nil {
+		return nil, f.status("open upload", err)
+	}
+	var resume *parked
+	switch {
+	case !ok:
+	case fl.Trunc:
+		f.dropParked(v, p)
+	case p.Kind == kindPartial:
+		resume = &p
+	default:
+		return nil, f.status("open upload", fs.ErrExist)
+	}
+	release, err := f.admit()
+	if err != nil {
+		f.log.Info("sftp upload refused", "campaign_id", v.campaign, "err", err.Error())
+		return nil, f.status("open upload", err)
+	}
+	return f.newUpload(v, resume, release), nil
+}
+
+// admitter is the optional capability of an Ingester (ingest.Service) that
+// bounds the ingests running at once.
+type admitter interface {
+	Admit(orgID string) (release func(), err error)
+}
+
+// admit asks the Ingester to let one more ingest run now; a refusal is a
+// *call.Error with CodeRateLimited ("server busy, retry later").
+func (f *fsys) admit() (func(), error) {
+	if a, ok := f.s.cfg.Ingest.(admitter); ok {
+		return a.Admit(f.orgID)
+	}
+	return func() {}, nil
+}
+
 // Filecmd handles renames (importing a temporary file renamed to a final
 // name), removes, folders; setstat is accepted and ignored; links refused.
 func (f *fsys) Filecmd(r *sftp.Request) error {
@@ -158,7 +212,10 @@ func (f *fsys) Filecmd(r *sftp.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, _, ok := special(v); ok {
+	if dir, name, ok := special(v); ok {
+		if dir == rejectedDir && r.Method == "Remove" && name != "" && !strings.Contains(name, "/") {
+			return f.status("remove", f.root.Remove(rejectedPath(v.campaign, name)))
+		}
 		return sftp.ErrSSHFxPermissionDenied
 	}
 	switch r.Method {
@@ -174,6 +231,10 @@ func (f *fsys) Filecmd(r *sftp.Request) error {
 	case "Rmdir", "Remove":
 		if v.rel == "" {
 			return sftp.ErrSSHFxPermissionDenied
+		}
+		if p, ok, err := f.loadParked(v); err == nil && ok && r.Method == "Remove" {
+			f.dropParked(v, p)
+			return nil
 		}
 		return f.status("remove", f.root.Remove(v.local()))
 	}
@@ -219,6 +280,9 @@ func (f *fsys) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if v.rel == "" {
 			return listerAt{f.dirInfo(path.Base(path.Clean("/" + r.Filepath)))}, nil
 		}
+		if p, ok, err := f.loadParked(v); err == nil && ok {
+			return listerAt{parkedInfo(path.Base(v.rel), p)}, nil
+		}
 		fi, err := f.root.Stat(v.local())
 		if err != nil {
 			return nil, f.status("stat", err)
@@ -237,15 +301,19 @@ func (f *fsys) list(v vpath) (sftp.ListerAt, error) {
 		return out, nil
 	}
 	entries, err := fs.ReadDir(f.root.FS(), filepath.ToSlash(v.local()))
-	if errors.Is(err, fs.ErrNotExist) && v.rel == "" {
+	parkedHere := f.listParked(v)
+	if errors.Is(err, fs.ErrNotExist) && (v.rel == "" || len(parkedHere) > 0) {
 		err = nil
 	}
 	if err != nil {
 		return nil, f.status("list", err)
 	}
-	out := make(listerAt, 0, len(entries)+2)
+	out := make(listerAt, 0, len(entries)+len(parkedHere)+2)
 	if v.rel == "" {
 		out = append(out, f.dirInfo(rejectedDir), f.dirInfo(resultsDir))
+	}
+	for name, p := range parkedHere {
+		out = append(out, parkedInfo(name, p))
 	}
 	for _, e := range entries {
 		fi, err := e.Info()

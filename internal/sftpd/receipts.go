@@ -50,16 +50,7 @@ func receiptOf(orgID string, v vpath, res ingest.Result, err error) (store.SFTPR
 }
 
 // publicReason is the text a client may read about a refusal.
-func publicReason(ce *call.Error) string {
-	msg := ce.Message
-	if msg == "" {
-		msg = string(ce.Code)
-	}
-	for _, f := range ce.Fields {
-		msg += "; " + f.Field + " " + f.Reason
-	}
-	return msg
-}
+func publicReason(ce *call.Error) string { return ce.PublicReason() }
 
 // record stores the receipt of an outcome; a failure is logged only.
 func (f *fsys) record(v vpath, res ingest.Result, err error) {
@@ -143,21 +134,28 @@ func (f *fsys) specialList(v vpath, method string) (sftp.ListerAt, error) {
 	if err != nil {
 		return nil, f.status("list receipts", err)
 	}
+	infos := map[string]fs.FileInfo{}
+	if dir == rejectedDir {
+		infos = f.rejectedFiles(v.campaign)
+	}
+	for n, b := range files {
+		infos[n] = fileInfo{name: n, size: int64(len(b)), mod: f.s.cfg.Now()}
+	}
 	if name != "" {
-		b, ok := files[name]
+		fi, ok := infos[name]
 		if !ok || method != "Stat" {
 			return nil, sftp.ErrSSHFxNoSuchFile
 		}
-		return listerAt{fileInfo{name: name, size: int64(len(b)), mod: f.s.cfg.Now()}}, nil
+		return listerAt{fi}, nil
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
+	names := make([]string, 0, len(infos))
+	for n := range infos {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	out := make(listerAt, 0, len(names))
 	for _, n := range names {
-		out = append(out, fileInfo{name: n, size: int64(len(files[n])), mod: f.s.cfg.Now()})
+		out = append(out, infos[n])
 	}
 	return out, nil
 }
@@ -170,10 +168,15 @@ func (f *fsys) specialRead(v vpath) (io.ReaderAt, error) {
 		return nil, f.status("read receipts", err)
 	}
 	b, ok := files[name]
-	if !ok {
-		return nil, sftp.ErrSSHFxNoSuchFile
+	if ok {
+		return bytes.NewReader(b), nil
 	}
-	return bytes.NewReader(b), nil
+	if dir == rejectedDir && !strings.Contains(name, "/") {
+		if fh, err := f.root.Open(rejectedPath(v.campaign, name)); err == nil {
+			return fh, nil
+		}
+	}
+	return nil, sftp.ErrSSHFxNoSuchFile
 }
 
 // fileInfo is a rendered read-only file.
@@ -181,11 +184,17 @@ type fileInfo struct {
 	name string
 	size int64
 	mod  time.Time
+	mode fs.FileMode // 0o444 when zero
 }
 
-func (i fileInfo) Name() string       { return i.name }
-func (i fileInfo) Size() int64        { return i.size }
-func (i fileInfo) Mode() fs.FileMode  { return 0o444 }
+func (i fileInfo) Name() string { return i.name }
+func (i fileInfo) Size() int64  { return i.size }
+func (i fileInfo) Mode() fs.FileMode {
+	if i.mode == 0 {
+		return 0o444
+	}
+	return i.mode
+}
 func (i fileInfo) ModTime() time.Time { return i.mod }
 func (i fileInfo) IsDir() bool        { return false }
 func (i fileInfo) Sys() any           { return nil }

@@ -1,20 +1,30 @@
 // Package sftpd is callimport's hosted SFTP server: organisations' telephony
 // exports log in with a password or a public key and drop recordings into a
-// virtual tree with one folder per campaign they may import into. A file is
-// imported through ingest when the client closes it; temporary names
-// (*.part, *.filepart, *.tmp, dot-files) are kept in a staging folder and
-// imported when renamed to their final name.
+// virtual tree with one folder per campaign they may import into. A file
+// streams into the blob store while it is written (ingest.Stage) and becomes
+// a call when the client closes it (ingest.Commit), with the envelope of its
+// sidecar JSON or batch CSV row. Temporary names (*.part, *.filepart, *.tmp,
+// dot-files) are kept in a staging folder and imported when renamed.
+//
+// Uploads that are not calls yet are parked (park.go): the bytes of a
+// connection that ended mid-file, which an append (OpenSSH's reput)
+// continues; and audio of a campaign that requires metadata, waiting up to
+// MetadataWait for it. A sweeper finishes them, also after a restart.
+// Files refused from their first bytes are kept in _rejected/ beside their
+// .error.txt; _results/ holds the daily receipts.
 //
 // Configure it with Config: the host key file (generated once, 0600), the
-// staging folder, and the failed-login ban. What to watch: the staging
-// folder holds the bytes of unfinished temporary uploads and is never
-// cleaned automatically; the ban list lives in memory.
+// staging folder, the metadata wait and the failed-login ban. What to watch:
+// the staging folder holds unfinished temporary uploads (never cleaned
+// automatically), the markers of parked uploads (.parked) and refused files
+// (.rejected, pruned after 31 days); the ban list lives in memory.
 package sftpd
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -23,6 +33,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/callimport/callimport/internal/audit"
+	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/ingest"
 	"github.com/callimport/callimport/internal/store"
@@ -34,19 +45,31 @@ type Store interface {
 	store.SFTPAccounts
 	store.SFTPReceipts
 	CampaignList(ctx context.Context, orgID string) ([]call.Campaign, error)
+	CallGetByID(ctx context.Context, id string) (call.Call, error)
 	CallMergeMetadata(ctx context.Context, p store.CallMergeMetadataParams) (call.Call, error)
 }
 
-// Ingester is the intake path (ingest.Service).
+// Ingester is the intake path (ingest.Service): uploads are staged while
+// they stream, then committed once their metadata is known.
 type Ingester interface {
-	Ingest(ctx context.Context, req ingest.Request) (ingest.Result, error)
+	Stage(ctx context.Context, orgID, fileName string, body io.Reader) (ingest.Staged, error)
+	Commit(ctx context.Context, st ingest.Staged, env call.Envelope, source call.Source) (ingest.Result, error)
+	Discard(ctx context.Context, st ingest.Staged)
+}
+
+// Blobs reads staged bytes back (blob.Bucket): a resumed upload starts with
+// the bytes of the interrupted one.
+type Blobs interface {
+	NewRangeReader(ctx context.Context, key string, offset, length int64) (*blob.Reader, error)
+	Attributes(ctx context.Context, key string) (blob.Attrs, error)
 }
 
 // Config configures a Server. The zero value of each field means its default.
 type Config struct {
-	// Store and Ingest are required.
+	// Store, Ingest and Blobs are required.
 	Store  Store
 	Ingest Ingester
+	Blobs  Blobs
 	// HostKeyPath is the ed25519 host key, created if missing. Required.
 	HostKeyPath string
 	// StagingDir holds temporary-name uploads until their rename. Required.
@@ -59,6 +82,16 @@ type Config struct {
 	// ReorderBuffer bounds, per upload, the bytes written ahead of a gap
 	// while they wait for it. Defaults to 16 MiB.
 	ReorderBuffer int64
+	// MetadataWait is how long audio of a campaign that requires metadata
+	// waits for its sidecar or CSV row before it is refused. Default 1h;
+	// it must stay below the ingest orphan age (the staged bytes' life).
+	MetadataWait time.Duration
+	// PartialTTL is how long the bytes of an interrupted upload are kept
+	// for a resume. Default 12h; it too must stay below the orphan age.
+	PartialTTL time.Duration
+	// SweepInterval is how often waiting and partial uploads are checked
+	// against their deadlines. Default 1 minute.
+	SweepInterval time.Duration
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -75,12 +108,24 @@ type Server struct {
 	bans   *banList
 	wg     sync.WaitGroup
 	hostFP string
+	// parkMu serialises the commits and refusals of parked uploads between
+	// sessions and the sweeper.
+	parkMu sync.Mutex
 }
 
 // New loads (or creates) the host key and returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Ingest == nil || cfg.HostKeyPath == "" || cfg.StagingDir == "" {
-		return nil, errors.New("new sftp server: Store, Ingest, HostKeyPath and StagingDir are required")
+	if cfg.Store == nil || cfg.Ingest == nil || cfg.Blobs == nil || cfg.HostKeyPath == "" || cfg.StagingDir == "" {
+		return nil, errors.New("new sftp server: Store, Ingest, Blobs, HostKeyPath and StagingDir are required")
+	}
+	if cfg.MetadataWait <= 0 {
+		cfg.MetadataWait = time.Hour
+	}
+	if cfg.PartialTTL <= 0 {
+		cfg.PartialTTL = 12 * time.Hour
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
 	}
 	if cfg.MaxFailures <= 0 {
 		cfg.MaxFailures = 5
@@ -123,6 +168,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
 	s.log.Info("sftp listening", "addr", ln.Addr().String(), "host_key", s.hostFP)
+	s.wg.Go(func() { s.sweepLoop(ctx) })
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()

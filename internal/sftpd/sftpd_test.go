@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +40,49 @@ type harness struct {
 	user     string
 	password string
 	dir      string
+	st       sftpd.Store
+	stop     func()
+	// skew moves the server's clock ahead (nanoseconds).
+	skew atomic.Int64
+}
+
+// now is the server's clock: the real one plus skew.
+func (h *harness) now() time.Time { return time.Now().Add(time.Duration(h.skew.Load())) }
+
+// start runs an SFTP server on the harness's host key and staging folder,
+// stopping the one before if any (as a restart does).
+func (h *harness) start(t *testing.T) {
+	t.Helper()
+	if h.stop != nil {
+		h.stop()
+	}
+	srv, err := sftpd.New(sftpd.Config{
+		Store: h.st, Ingest: h.env.Server.Ingest, Blobs: h.env.Server.Bucket, Audit: h.env.Server.Audit,
+		SweepInterval: 50 * time.Millisecond, Now: h.now,
+		HostKeyPath: filepath.Join(h.dir, "host_ed25519"), StagingDir: filepath.Join(h.dir, "staging"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(h.stop)
+	h.srv, h.port = srv, ln.Addr().(*net.TCPAddr).Port
 }
 
 const fixtures = "../audio/testdata"
@@ -52,28 +97,6 @@ func setup(t *testing.T, password bool) *harness {
 	if !ok {
 		t.Fatalf("%T is not an sftpd.Store", env.Store)
 	}
-	srv, err := sftpd.New(sftpd.Config{
-		Store: st, Ingest: env.Server.Ingest, Audit: env.Server.Audit,
-		HostKeyPath: filepath.Join(dir, "host_ed25519"), StagingDir: filepath.Join(dir, "staging"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +105,9 @@ func setup(t *testing.T, password bool) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{env: env, srv: srv, port: ln.Addr().(*net.TCPAddr).Port, dir: dir,
+	h := &harness{env: env, st: st, dir: dir,
 		keyFile: filepath.Join(dir, "client_ed25519"), user: "tel-a", password: "correct horse battery"}
+	h.start(t)
 	if err := os.WriteFile(h.keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +240,57 @@ func (h *harness) dial(t *testing.T, user, password string) (*ssh.Client, error)
 		User: user, Auth: []ssh.AuthMethod{ssh.Password(password)},
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
 	})
+}
+
+// sftpPassword runs OpenSSH's sftp in batch mode logging in with a
+// password only (given through SSH_ASKPASS).
+func (h *harness) sftpPassword(t *testing.T, user, password, batch string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	askpass := filepath.Join(dir, "askpass")
+	if err := os.WriteFile(filepath.Join(dir, "pw"), []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(askpass, []byte("#!/bin/sh\ncat '"+filepath.Join(dir, "pw")+"'\n"), 0o700); err != nil { //nolint:gosec // an executable script
+		t.Fatal(err)
+	}
+	bf := filepath.Join(dir, "batch")
+	if err := os.WriteFile(bf, []byte(batch), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	// BatchMode=no before -b (ssh keeps an option's first value), so that
+	// the password comes from SSH_ASKPASS.
+	cmd := exec.CommandContext(ctx, testenv.Tool(t, "sftp"), "-F", "/dev/null", "-o", "BatchMode=no", "-b", bf,
+		"-P", strconv.Itoa(h.port), "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		user+"@127.0.0.1")
+	cmd.Env = append(os.Environ(), "SSH_ASKPASS="+askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=none")
+	cmd.Dir = fixtures
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestOpenSSHPasswordBan logs in with OpenSSH's sftp and a password, then
+// gives a wrong one five times: the right password is refused afterwards.
+func TestOpenSSHPasswordBan(t *testing.T) {
+	t.Parallel()
+	h := setup(t, true)
+	out, err := h.sftpPassword(t, h.user, h.password, "ls -1 /\n")
+	if err != nil || !strings.Contains(out, h.env.A.CampaignID) {
+		t.Fatalf("password login: %v\n%s", err, out)
+	}
+	for i := range 5 {
+		if out, err := h.sftpPassword(t, h.user, "wrong password", "ls /\n"); err == nil {
+			t.Fatalf("attempt %d: wrong password accepted:\n%s", i, out)
+		}
+	}
+	out, err = h.sftpPassword(t, h.user, h.password, "ls -1 /\n")
+	if err == nil {
+		t.Fatalf("banned address logged in with the right password:\n%s", out)
+	}
+	t.Logf("sixth login, right password, after five wrong ones: %v\n%s", err, out)
 }
 
 func TestPasswordAndBan(t *testing.T) {

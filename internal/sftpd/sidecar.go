@@ -74,6 +74,10 @@ func (f *fsys) acceptSidecar(v vpath, b []byte) error {
 		f.record(v, ingest.Result{}, err)
 		return f.status("sidecar", err)
 	}
+	if av, p, ok := f.waitingFor(v); ok {
+		err := f.commitParked(av, p, metaFound{env: env, found: true, used: func() {}})
+		return f.status("import waiting upload", err)
+	}
 	if callID, ok := f.importedAudio(v); ok {
 		_, err := f.s.cfg.Store.CallMergeMetadata(f.ctx, store.CallMergeMetadataParams{OrgID: f.orgID, ID: callID,
 			Metadata: env.Metadata, AgentEmail: env.AgentEmail, ConversationTime: env.ConversationTime})
@@ -125,10 +129,11 @@ func (f *fsys) importedAudio(v vpath) (string, bool) {
 }
 
 // sidecarFor returns the envelope of a sidecar staged for audio v
-// (v.rel+".json", else the name without its extension + ".json") and a
-// function removing it once the audio is imported.
-func (f *fsys) sidecarFor(v vpath) (call.Envelope, func(), error) {
-	env := call.Envelope{CampaignID: v.campaign}
+// (v.rel+".json", else the name without its extension + ".json"), with a
+// function removing it once the audio is imported. Without one, found is
+// false and the envelope holds only the campaign.
+func (f *fsys) sidecarFor(v vpath) (metaFound, error) {
+	m := metaFound{env: call.Envelope{CampaignID: v.campaign}, used: func() {}}
 	for _, name := range []string{v.rel + ".json", strings.TrimSuffix(v.rel, path.Ext(v.rel)) + ".json"} {
 		sv := vpath{campaign: v.campaign, rel: name}
 		fh, err := f.root.Open(sv.local())
@@ -136,18 +141,18 @@ func (f *fsys) sidecarFor(v vpath) (call.Envelope, func(), error) {
 			continue
 		}
 		if err != nil {
-			return env, nil, fmt.Errorf("open sidecar: %w", err)
+			return m, fmt.Errorf("open sidecar: %w", err)
 		}
 		b, err := io.ReadAll(io.LimitReader(fh, maxSidecar))
 		_ = fh.Close()
 		if err != nil {
-			return env, nil, fmt.Errorf("read sidecar: %w", err)
+			return m, fmt.Errorf("read sidecar: %w", err)
 		}
 		e, err := parseSidecar(b, v.campaign, f.s.cfg.Now)
 		if err != nil {
-			return env, nil, err
+			return m, err
 		}
-		return e, func() { _ = f.root.Remove(sv.local()) }, nil
+		return metaFound{env: e, found: true, used: func() { _ = f.root.Remove(sv.local()) }}, nil
 	}
-	return env, func() {}, nil
+	return m, nil
 }

@@ -13,21 +13,31 @@ import (
 	"github.com/callimport/callimport/internal/ingest"
 )
 
-// upload streams one file into ingest while the client writes it: the
-// writes are put in order (orderedWriter) into a pipe that Ingest reads in
-// a goroutine, so memory stays bounded by the reorder buffer whatever the
-// file's size. Close waits for the ingest result.
-type upload struct {
-	f    *fsys
-	v    vpath
-	pw   *io.PipeWriter
-	ow   *orderedWriter
-	done chan struct{}
-	res  ingest.Result
-	err  error
+const sourceSFTP = call.SourceSFTP
 
-	mu      sync.Mutex
-	aborted error
+// upload streams one file into the blob store while the client writes it:
+// the writes are put in order (orderedWriter) into a pipe that
+// ingest.Stage reads in a goroutine, so memory stays bounded by the reorder
+// buffer whatever the file's size. Close waits for the staged bytes, then
+// commits the call (finish). A connection that ends before the close parks
+// the bytes received as a partial upload that an append resumes; resume,
+// when set, is that partial upload, whose bytes come first in the stream.
+type upload struct {
+	f      *fsys
+	v      vpath
+	pw     *io.PipeWriter
+	ow     *orderedWriter
+	sink   *sink
+	resume *parked
+	done   chan struct{}
+	st     ingest.Staged
+	err    error
+	// release gives back the admission slot taken by openUpload.
+	release func()
+
+	mu          sync.Mutex
+	aborted     error
+	interrupted bool
 }
 
 var (
@@ -36,40 +46,24 @@ var (
 	_ sftp.TransferError = (*upload)(nil)
 )
 
-// admitter is the optional capability of an Ingester (ingest.Service) that
-// bounds the ingests running at once.
-type admitter interface {
-	Admit(orgID string) (release func(), err error)
-}
-
-// admit asks the Ingester to let one more ingest run now; a refusal is a
-// *call.Error with CodeRateLimited ("server busy, retry later").
-func (f *fsys) admit() (func(), error) {
-	if a, ok := f.s.cfg.Ingest.(admitter); ok {
-		return a.Admit(f.orgID)
-	}
-	return func() {}, nil
-}
-
-// openUpload starts an upload if the server admits one more ingest; if not,
-// the open fails at once with the refusal's message, and the client may
-// retry later.
-func (f *fsys) openUpload(v vpath) (io.WriterAt, error) {
-	release, err := f.admit()
-	if err != nil {
-		f.log.Info("sftp upload refused", "file", v.rel, "campaign_id", v.campaign, "err", err.Error())
-		return nil, f.status("open upload", err)
-	}
-	return f.newUpload(v, release), nil
-}
-
-func (f *fsys) newUpload(v vpath, release func()) *upload {
+func (f *fsys) newUpload(v vpath, resume *parked, release func()) *upload {
 	pr, pw := io.Pipe()
-	u := &upload{f: f, v: v, pw: pw, ow: newOrderedWriter(pw, f.s.cfg.ReorderBuffer), done: make(chan struct{})}
+	sk := &sink{f: f, v: v, pw: pw}
+	u := &upload{f: f, v: v, pw: pw, sink: sk, ow: newOrderedWriter(sk, f.s.cfg.ReorderBuffer), resume: resume, done: make(chan struct{}),
+		release: sync.OnceFunc(release)}
+	var body io.Reader = pr
+	if resume != nil {
+		u.ow.next = resume.Staged.Size
+		sk.written = resume.Staged.Size // its first bytes were audio
+		body = io.MultiReader(&lazyBlob{f: f, key: resume.Staged.BlobKey}, pr)
+	}
 	go func() {
 		defer close(u.done)
-		defer release()
-		u.res, u.err = f.ingest(v, pr)
+		u.st, u.err = f.s.cfg.Ingest.Stage(f.ctx, f.orgID, v.rel, body)
+		if u.err != nil {
+			pr.CloseWithError(u.err) // the sink learns the refusal
+			return
+		}
 		pr.CloseWithError(errors.New("ingest finished"))
 	}()
 	return u
@@ -91,11 +85,12 @@ func (u *upload) WriteAt(b []byte, off int64) (int, error) {
 }
 
 // TransferError is told by pkg/sftp that the connection ended before the
-// client closed the file: the upload is abandoned and nothing is imported.
+// client closed the file: Close then parks what arrived for a resume.
 func (u *upload) TransferError(err error) {
 	u.mu.Lock()
 	if u.aborted == nil {
 		u.aborted = fmt.Errorf("transfer interrupted: %w", err)
+		u.interrupted = true
 	}
 	u.mu.Unlock()
 }
@@ -110,25 +105,117 @@ func (u *upload) abort(err error) {
 }
 
 // Close ends the stream and returns the import's outcome: nil once the
-// call is committed (new or duplicate), else the refusal.
+// call is committed (new or duplicate) or parked waiting for its
+// metadata, else the refusal.
 func (u *upload) Close() error {
+	defer u.release()
 	u.mu.Lock()
-	aborted := u.aborted
+	aborted, interrupted := u.aborted, u.interrupted
 	u.mu.Unlock()
 	if aborted == nil {
 		if _, err := u.ow.Finish(); err != nil {
 			aborted = err
 		}
 	}
-	if aborted != nil {
+	switch {
+	case interrupted:
+		_ = u.pw.Close() // the contiguous bytes received are kept
+		<-u.done
+		u.sink.keep(false, nil)
+		u.parkPartial()
+		return aborted // nobody is listening any more
+	case aborted != nil:
 		u.pw.CloseWithError(aborted)
 		<-u.done
+		u.sink.keep(false, nil)
+		if u.err == nil {
+			u.f.s.cfg.Ingest.Discard(u.f.ctx, u.st)
+		}
 		u.f.log.Info("sftp upload abandoned", "campaign_id", u.v.campaign, "reason", aborted.Error())
 		return u.f.status("upload", aborted)
 	}
 	_ = u.pw.Close()
 	<-u.done
-	return u.f.status("upload", u.err)
+	if u.err != nil {
+		if u.resume != nil && isFinal(u.err) {
+			u.f.dropParked(u.v, *u.resume) // its bytes cannot be read back
+		}
+		u.sink.keep(true, u.err)
+		u.f.record(u.v, ingest.Result{}, u.err)
+		u.f.log.Info("sftp upload refused", "campaign_id", u.v.campaign, "err", u.err.Error())
+		return u.f.status("upload", u.err)
+	}
+	err := u.f.finish(u.v, u.st)
+	if u.resume != nil {
+		if cur, ok, _ := u.f.loadParked(u.v); ok && cur.Staged.ID == u.resume.Staged.ID {
+			u.f.unpark(u.v)
+		}
+		u.f.s.cfg.Ingest.Discard(u.f.ctx, u.resume.Staged)
+	}
+	return err
+}
+
+// parkPartial keeps the bytes of an interrupted upload for a resume, in
+// place of the partial upload it continued, if any.
+func (u *upload) parkPartial() {
+	log := u.f.log.With("campaign_id", u.v.campaign) // never the file name: it often holds phone numbers or names
+	if u.err != nil {
+		log.Info("sftp upload interrupted, nothing kept", "reason", u.err.Error())
+		return
+	}
+	p := parked{Kind: kindPartial, OrgID: u.f.orgID, Campaign: u.v.campaign, Rel: u.v.rel, Staged: u.st, ParkedAt: u.f.s.cfg.Now()}
+	if err := u.f.park(u.v, p); err != nil {
+		log.Error("keep interrupted sftp upload", "err", err.Error())
+		u.f.s.cfg.Ingest.Discard(u.f.ctx, u.st)
+		return
+	}
+	if u.resume != nil {
+		u.f.s.cfg.Ingest.Discard(u.f.ctx, u.resume.Staged)
+	}
+	log.Info("sftp upload interrupted, kept for a resume", "size_bytes", u.st.Size)
+}
+
+// metaFound is the metadata found for an audio file: the envelope of its
+// sidecar or CSV row (found), and used, which removes the kept sidecar once
+// its call is committed.
+type metaFound struct {
+	env   call.Envelope
+	found bool
+	used  func()
+}
+
+// finish turns staged bytes into a call of v's campaign with the envelope
+// of its sidecar or CSV row. Without one, in a campaign that requires
+// metadata, the upload is parked waiting for it.
+func (f *fsys) finish(v vpath, st ingest.Staged) error {
+	log := f.log.With("campaign_id", v.campaign) // never the file name: it often holds phone numbers or names
+	meta, err := f.sidecarFor(v)
+	if err != nil {
+		f.record(v, ingest.Result{}, err)
+		f.s.cfg.Ingest.Discard(f.ctx, st)
+		log.Info("sftp upload refused", "err", err.Error())
+		return f.status("upload", err)
+	}
+	if !meta.found && f.requiresMetadata(v.campaign) {
+		now := f.s.cfg.Now()
+		p := parked{Kind: kindWaiting, OrgID: f.orgID, Campaign: v.campaign, Rel: v.rel, Staged: st,
+			ParkedAt: now, Deadline: now.Add(f.s.cfg.MetadataWait)}
+		if err := f.park(v, p); err != nil {
+			f.s.cfg.Ingest.Discard(f.ctx, st)
+			return f.status("upload", err)
+		}
+		log.Info("sftp upload waits for its metadata", "until", p.Deadline)
+		return nil
+	}
+	res, err := f.s.cfg.Ingest.Commit(f.ctx, st, meta.env, sourceSFTP)
+	f.record(v, res, err)
+	if err != nil {
+		log.Info("sftp upload refused", "err", err.Error())
+		return f.status("upload", err)
+	}
+	meta.used()
+	log.Info("sftp upload imported", "call_id", res.Call.ID, "duplicate", res.Duplicate, "size_bytes", res.Call.SizeBytes)
+	return nil
 }
 
 // importStaged imports a staged temporary file under its final name. The
@@ -163,43 +250,29 @@ func (f *fsys) importStaged(from, to vpath) error {
 	if err != nil {
 		return f.status("import staged", err)
 	}
-	_, ierr := f.ingest(to, fh)
+	st, err := f.s.cfg.Ingest.Stage(f.ctx, f.orgID, to.rel, fh)
 	_ = fh.Close()
-	var ce *call.Error
-	if ierr == nil || (errors.As(ierr, &ce) && ce.Code != call.CodeUnavailable && ce.Code != call.CodeInternal) {
+	if err != nil {
+		f.record(to, ingest.Result{}, err)
+	} else {
+		err = f.finish(to, st)
+	}
+	if keepable(err) && f.keepStagedRejected(from, to) {
+		return f.status("import staged", err)
+	}
+	if err == nil || isFinal(err) {
 		if err := f.root.Remove(from.local()); err != nil {
 			f.log.Warn("remove staged upload", "campaign_id", from.campaign, "err", logErr(err))
 		}
 	}
-	return f.status("import staged", ierr)
+	return f.status("import staged", err)
 }
 
-// ingest hands body to the intake path as a file of campaign v.campaign,
-// with the envelope of its staged sidecar if one arrived first.
-func (f *fsys) ingest(v vpath, body io.Reader) (ingest.Result, error) {
-	env, used, err := f.sidecarFor(v)
-	if err != nil {
-		f.record(v, ingest.Result{}, err)
-		return ingest.Result{}, err
-	}
-	res, err := f.s.cfg.Ingest.Ingest(f.ctx, ingest.Request{
-		OrgID:    f.orgID,
-		Envelope: env,
-		Source:   call.SourceSFTP,
-		FileName: v.rel,
-		Body:     body,
-	})
-	f.record(v, res, err)
-	if err == nil {
-		used()
-	}
-	log := f.log.With("campaign_id", v.campaign) // never the file name: it often holds phone numbers or names
-	if err != nil {
-		log.Info("sftp upload refused", "err", err.Error())
-		return res, err
-	}
-	log.Info("sftp upload imported", "call_id", res.Call.ID, "duplicate", res.Duplicate, "size_bytes", res.Call.SizeBytes)
-	return res, nil
+// isFinal reports whether an intake error is a refusal for good (the
+// client should not retry as is), as opposed to a dependency failure.
+func isFinal(err error) bool {
+	var ce *call.Error
+	return errors.As(err, &ce) && ce.Code != call.CodeUnavailable && ce.Code != call.CodeInternal
 }
 
 // status is the one place where errors become SFTP statuses: a missing

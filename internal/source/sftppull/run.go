@@ -53,16 +53,34 @@ func (r *Runner) Run(ctx context.Context, src Source) (Report, error) {
 	if root == "" {
 		root = "."
 	}
-	cands, err := r.list(sc, root, src)
+	cands, csvs, err := r.list(sc, root, src)
 	if err != nil {
 		return rep, err
 	}
 	rep.Seen = len(cands)
+	meta, csvErrs := r.loadCSVs(sc, src, csvs)
+	if r.Campaigns != nil {
+		camp, err := r.Campaigns.CampaignGet(ctx, src.OrgID, src.CampaignID)
+		if err != nil {
+			return rep, fmt.Errorf("sftp pull: campaign of the source: %w", err)
+		}
+		meta.requireMeta = camp.RequireMetadata
+	}
+	rep.Errors = append(rep.Errors, csvErrs...)
+	kept := cands[:0]
+	for _, c := range cands {
+		if _, bad := meta.bad[path.Dir(c.path)]; bad {
+			rep.Skipped++
+			continue
+		}
+		kept = append(kept, c)
+	}
+	cands = kept
 	stable, skipped, err := r.stable(ctx, sc, src, cands)
 	if err != nil {
 		return rep, err
 	}
-	rep.Skipped = skipped
+	rep.Skipped += skipped
 
 	var mu sync.Mutex
 	conc := r.Concurrency
@@ -78,7 +96,7 @@ func (r *Runner) Run(ctx context.Context, src Source) (Report, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			out, err := r.fetch(ctx, sc, src, c)
+			out, err := r.fetch(ctx, sc, src, c, meta)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil { // the import may have happened, its after-import action not
@@ -103,10 +121,11 @@ func (r *Runner) Run(ctx context.Context, src Source) (Report, error) {
 	return rep, nil
 }
 
-// list walks root for files matching the pattern, leaving out sidecars and
-// the move destination.
-func (r *Runner) list(sc *sftp.Client, root string, src Source) ([]candidate, error) {
+// list walks root for files matching the pattern, leaving out sidecars,
+// batch CSVs (returned apart) and the move destination.
+func (r *Runner) list(sc *sftp.Client, root string, src Source) ([]candidate, []string, error) {
 	var out []candidate
+	var csvs []string
 	moveDir := ""
 	if src.After.Kind == "move" {
 		moveDir = path.Clean(src.After.Folder)
@@ -115,7 +134,7 @@ func (r *Runner) list(sc *sftp.Client, root string, src Source) ([]candidate, er
 	for w.Step() {
 		if err := w.Err(); err != nil {
 			if w.Path() == root {
-				return nil, fmt.Errorf("sftp pull: list %s: %w", root, err)
+				return nil, nil, fmt.Errorf("sftp pull: list %s: %w", root, err)
 			}
 			continue
 		}
@@ -130,6 +149,10 @@ func (r *Runner) list(sc *sftp.Client, root string, src Source) ([]candidate, er
 		if !fi.Mode().IsRegular() || isSidecar(p) {
 			continue
 		}
+		if isCSV(p) {
+			csvs = append(csvs, p)
+			continue
+		}
 		if src.Pattern != "" {
 			if ok, _ := path.Match(src.Pattern, path.Base(p)); !ok {
 				continue
@@ -137,7 +160,7 @@ func (r *Runner) list(sc *sftp.Client, root string, src Source) ([]candidate, er
 		}
 		out = append(out, candidate{path: p, size: fi.Size(), modTime: fi.ModTime()})
 	}
-	return out, nil
+	return out, csvs, nil
 }
 
 // stable keeps the candidates older than MinAge, not in the ledger, and
@@ -201,9 +224,25 @@ const (
 	outRejected
 )
 
-// fetch imports one file and applies the after-import action.
-func (r *Runner) fetch(ctx context.Context, sc *sftp.Client, src Source, c candidate) (outcome, error) {
+// fetch imports one file with the envelope of its sidecar, else of its
+// batch CSV row, and applies the after-import action.
+func (r *Runner) fetch(ctx context.Context, sc *sftp.Client, src Source, c candidate, meta batch) (outcome, error) {
 	env, sidecar, err := r.sidecar(sc, src, c.path)
+	row, hasRow := meta.rows[c.path]
+	if hasRow && err == nil && sidecar == "" {
+		env = row
+	}
+	if meta.requireMeta && err == nil && sidecar == "" && !hasRow && !c.imported {
+		wait := r.MetadataWait
+		if wait <= 0 {
+			wait = time.Hour
+		}
+		if r.now().Sub(c.modTime) < wait {
+			return outSkipped, nil // its metadata may still come
+		}
+		r.log().Warn("sftp pull: no metadata arrived for a file of a campaign that requires it", "source", src.ID, "waited", wait.String())
+		return outRejected, r.Ledger.LedgerAdd(ctx, LedgerEntry{SourceID: src.ID, Path: c.path, Size: c.size, ModTime: c.modTime})
+	}
 	if c.imported {
 		if err := r.after(sc, src.After, c.path, sidecar); err != nil {
 			return outSkipped, err

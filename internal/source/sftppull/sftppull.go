@@ -20,6 +20,7 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/ingest"
 )
 
@@ -110,11 +111,22 @@ type Report struct {
 	Errors     []string // per-file failures; the files stay for the next run
 }
 
+// Campaigns reads a source's campaign (store.Store): whether it requires
+// metadata.
+type Campaigns interface {
+	CampaignGet(ctx context.Context, orgID, id string) (call.Campaign, error)
+}
+
 // Runner runs pull sources. Ingest and Ledger are required.
 type Runner struct {
 	Ingest Ingester
 	Ledger Ledger
-	Log    *slog.Logger
+	// Campaigns, when set, makes files of a campaign that requires metadata
+	// wait for their sidecar or CSV row up to MetadataWait (default 1h)
+	// after their modification; then they are refused.
+	Campaigns    Campaigns
+	MetadataWait time.Duration
+	Log          *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
 	// Concurrency bounds the files fetched at once (default 4).

@@ -29,8 +29,15 @@ type sshdServer struct {
 }
 
 // startSSHD writes a config and keys under a temporary folder and runs sshd
-// in the foreground for the test's duration.
-func startSSHD(t *testing.T) *sshdServer {
+// in the foreground for the test's duration, accepting ClientKey.
+func startSSHD(t *testing.T) *sshdServer { return startSSHDWith(t, "") }
+
+// startSSHDWith runs sshd; with a password it accepts that password (and no
+// key) for the current user instead. sshd checks passwords against
+// /etc/shadow, so it then runs in a mount namespace of its own where a copy
+// holding the password's hash is bound over /etc/shadow; the machine's
+// file is untouched.
+func startSSHDWith(t *testing.T, password string) *sshdServer {
 	t.Helper()
 	bin := testenv.Tool(t, "sshd")
 	keygen := testenv.Tool(t, "ssh-keygen")
@@ -57,6 +64,18 @@ func startSSHD(t *testing.T) *sshdServer {
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), []byte(clientPub), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "root"
+	}
+	auth := []string{"PubkeyAuthentication yes", "PasswordAuthentication no", "PermitRootLogin prohibit-password"}
+	var argv []string
+	if password != "" {
+		auth = []string{"PubkeyAuthentication no", "PasswordAuthentication yes", "PermitRootLogin yes"}
+		shadow := passwordShadow(t, dir, user, password)
+		argv = []string{testenv.Tool(t, "unshare"), "--mount", "--propagation", "private", "sh", "-c",
+			`mount --bind "$1" /etc/shadow && exec "$2" -f "$3" -D -e`, "sh", shadow, bin}
+	}
 	port := freePort(t)
 	conf := strings.Join([]string{
 		"Port " + strconv.Itoa(port),
@@ -65,11 +84,9 @@ func startSSHD(t *testing.T) *sshdServer {
 		"PidFile " + filepath.Join(dir, "sshd.pid"),
 		"AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
 		"StrictModes no",
-		"PubkeyAuthentication yes",
-		"PasswordAuthentication no",
+		auth[0], auth[1], auth[2],
 		"KbdInteractiveAuthentication no",
 		"UsePAM no",
-		"PermitRootLogin prohibit-password",
 		"AllowTcpForwarding no",
 		"X11Forwarding no",
 		"PermitTTY no",
@@ -82,7 +99,12 @@ func startSSHD(t *testing.T) *sshdServer {
 		t.Fatal(err)
 	}
 	logs := &strings.Builder{}
-	cmd := exec.Command(bin, "-f", cfgPath, "-D", "-e") //nolint:noctx // stopped in Cleanup, outlives t.Context
+	if argv == nil {
+		argv = []string{bin, "-f", cfgPath, "-D", "-e"}
+	} else {
+		argv = append(argv, cfgPath)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...) //nolint:noctx,gosec // stopped in Cleanup, outlives t.Context; fixed arguments
 	cmd.Stderr = &lockedWriter{b: logs}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sshd: %v", err)
@@ -107,12 +129,43 @@ func startSSHD(t *testing.T) *sshdServer {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	user := os.Getenv("USER")
-	if user == "" {
-		user = "root"
-	}
 	return &sshdServer{Port: port, Fingerprint: ssh.FingerprintSHA256(pk), ClientKey: readFile(t, filepath.Join(dir, "client")),
 		User: user, Remote: remote, logs: logs}
+}
+
+// passwordShadow writes a copy of /etc/shadow where user's password is
+// password (SHA-512 crypt from openssl) and returns its path.
+func passwordShadow(t *testing.T, dir, user, password string) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), testenv.Tool(t, "openssl"), "passwd", "-6", "-stdin")
+	cmd.Stdin = strings.NewReader(password)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openssl passwd: %v", err)
+	}
+	hash := strings.TrimSpace(string(out))
+	b, err := os.ReadFile("/etc/shadow")
+	if err != nil {
+		testenv.Missing(t, "a readable /etc/shadow for password logins to sshd: "+err.Error())
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	found := false
+	for i, l := range lines {
+		f := strings.Split(l, ":")
+		if len(f) > 2 && f[0] == user {
+			f[1] = hash
+			lines[i] = strings.Join(f, ":")
+			found = true
+		}
+	}
+	if !found {
+		testenv.Missing(t, "a shadow entry for "+user)
+	}
+	p := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func readFile(t *testing.T, p string) string {

@@ -183,7 +183,10 @@ func (q *queries) SFTPReceiptCreate(ctx context.Context, p store.SFTPReceiptCrea
 	if r.ID == "" {
 		r.ID = call.NewID()
 	}
-	err = q.insert(ctx, sq.ReceiptInsert, "create sftp receipt",
+	// A receipt needs no synced commit of its own: it records an outcome
+	// that was already made durable (the call) or needs none (a refusal),
+	// and the next synced commit carries it.
+	err = q.insert(lazy(ctx), sq.ReceiptInsert, "create sftp receipt",
 		r.ID, r.OrgID, r.CampaignID, r.FileName, r.CallID, r.Status, r.Reason, q.time(r.CreatedAt))
 	if err != nil {
 		return store.SFTPReceipt{}, err
