@@ -88,7 +88,7 @@ func TestCrashLosesNothing(t *testing.T) {
 	mu.Unlock()
 	t.Logf("%d of %d uploads acknowledged before SIGKILL", n, uploads)
 
-	p2 := startServe(t, dir, "--orphan-age", "1s", "--orphan-interval", "1s")
+	p2 := startServe(t, dir, "--orphan-age", "1s", "--orphan-interval", "1s", "--sftp-metadata-wait", "500ms")
 	c2 := client.New(p2.URL, client.WithAPIKey(key))
 	for id, sum := range acked {
 		got, err := c2.WaitCall(ctx, id)
