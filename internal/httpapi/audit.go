@@ -68,8 +68,30 @@ type auditRoute struct {
 	// targetType is the resource, from the segment before param (or the
 	// collection's segment): "call", "campaign", "api_key", ...
 	targetType string
-	upload     bool
+	// parent is set on a sub-resource's collection
+	// (/v1/campaigns/{id}/pull-sources): the detail key ("campaign_id")
+	// under which param, naming the parent and not the target, is kept.
+	parent string
+	upload bool
 }
+
+// subResources are resources addressed under their parent's id (a
+// campaign's pull sources, its Genesys export rule). The requests of a
+// collection target the resource they create (Location), their parent's
+// id goes to the detail; a singleton (one per parent) is named by its
+// parent's id.
+var subResources = map[string]struct {
+	typ       string
+	singleton bool
+}{
+	"pull-sources": {typ: "pull_source"},
+	"genesys-rule": {typ: "genesys_rule", singleton: true},
+}
+
+// prefixedTypes are collections whose resources are named after their
+// first segment: /v1/genesys/connection is a "genesys_connection",
+// /v1/genesys/rules lists "genesys_rule"s.
+var prefixedTypes = map[string]bool{"genesys": true}
 
 func parseAuditRoute(pattern string) auditRoute {
 	path := pattern
@@ -86,12 +108,21 @@ func parseAuditRoute(pattern string) auditRoute {
 		if p, ok := strings.CutPrefix(segs[i], "{"); ok {
 			rt.param = strings.TrimSuffix(strings.TrimSuffix(p, "}"), "...")
 			rt.targetType = singular(segs[i-1])
+			if sub, ok := subResources[segs[min(i+1, len(segs)-1)]]; ok {
+				if !sub.singleton {
+					rt.parent = rt.targetType + "_id"
+				}
+				rt.targetType = sub.typ
+			}
 			return rt
 		}
 	}
-	if len(segs) >= 2 && segs[0] == "v1" {
+	switch {
+	case len(segs) >= 3 && segs[0] == "v1" && prefixedTypes[segs[1]]:
+		rt.targetType = segs[1] + "_" + singular(segs[2])
+	case len(segs) >= 2 && segs[0] == "v1":
 		rt.targetType = singular(segs[1])
-	} else if len(segs) >= 2 && segs[0] == "calls" {
+	case len(segs) >= 2 && segs[0] == "calls":
 		rt.targetType = "call"
 	}
 	return rt
@@ -240,6 +271,9 @@ func (s *Server) recordRequest(r *http.Request, w http.ResponseWriter, rt auditR
 	case status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusNotFound:
 		// The id of a refused request may be another organisation's (or
 		// nothing, or any text): the trail keeps only ids of its own.
+	case rt.parent != "":
+		e.Detail[rt.parent] = r.PathValue(rt.param)
+		e.TargetID = note.targetID
 	case note.targetID != "":
 		e.TargetID = note.targetID
 	case rt.param != "":

@@ -17,6 +17,7 @@ import (
 	"github.com/callimport/callimport/internal/app/apptest"
 	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/auth"
+	"github.com/callimport/callimport/internal/config"
 	"github.com/callimport/callimport/internal/httpapi"
 	"github.com/callimport/callimport/internal/store"
 )
@@ -28,6 +29,8 @@ type auditCase struct {
 	// says otherwise).
 	op  string
 	req func(f *auditFixture) request
+	// reqT, when set, builds the request instead of req.
+	reqT func(t *testing.T, f *auditFixture) request
 	// tus sends the request outside the validating transport (the tus
 	// protocol is not described by the document).
 	tus bool
@@ -35,6 +38,8 @@ type auditCase struct {
 	action, actorType, actor, org, targetType, target, outcome string
 	// status is the expected HTTP status (0: any 2xx).
 	status int
+	// detail are expected detail entries: key → name of the id.
+	detail map[string]string
 }
 
 // auditFixture holds what the rows need: ids of credentials, a call, a
@@ -47,6 +52,7 @@ type auditFixture struct {
 	spareKeyID, spareClientID string
 	bearer                    string
 	uploadPath                string
+	connectorFixture
 }
 
 // auditRows is the table: every route of the API, with the record each
@@ -69,7 +75,7 @@ func auditRows() []auditCase {
 	admin := func(f *auditFixture) string { return f.h.A.AdminKey }
 	reader := func(f *auditFixture) string { return f.h.A.ReadKey }
 	orgA := "A"
-	return []auditCase{
+	return append([]auditCase{
 		// Operations: no authentication.
 		{name: "health", op: "getHealth", req: get("/healthz", nil), actorType: anon, targetType: "", outcome: ok},
 		{name: "readiness", op: "getReadiness", req: get("/readyz", nil), actorType: anon, outcome: ok},
@@ -182,7 +188,7 @@ func auditRows() []auditCase {
 		{name: "tus head", op: "", action: "uploadCall", tus: true, req: func(f *auditFixture) request {
 			return request{method: "HEAD", path: f.uploadPath, apiKey: f.h.A.WriteKey}
 		}, actorType: key, actor: "write", org: orgA, targetType: "upload", target: "upload", outcome: ok},
-	}
+	}, auditConnectorRows()...)
 }
 
 func tokenRequest(id, secret string) request {
@@ -204,17 +210,24 @@ func TestAuditEveryRoute(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
-			h := setup(t, apptest.Options{Postgres: be.postgres})
+			// Pull sources run when asked to ("run now"), not on a tick.
+			h := setup(t, apptest.Options{Postgres: be.postgres, Configure: func(c *config.Serve) { c.SFTPPull.Tick = time.Hour }})
 			f := newAuditFixture(t, h)
 			ids := map[string]string{"admin": f.adminKeyID, "write": f.writeKeyID, "read": f.readKeyID,
 				"client": f.clientID, "call": f.callID, "campaign": f.campaignID, "spare key": f.spareKeyID,
 				"spare client": f.spareClientID, "B read": keyID(t, h, h.B.ReadKey), "A": h.A.OrgID, "B": h.B.OrgID,
-				"upload": uploadID(f.uploadPath)}
+				"upload": uploadID(f.uploadPath), "B admin": keyID(t, h, h.B.AdminKey), "account": f.accountID,
+				"pull source": f.pullSourceID, "spare source": f.spareSrc, "erasure": f.erasureID}
 			covered := map[string]bool{}
 			for _, tc := range auditRows() {
 				covered[tc.op] = true
 				rid := "audit-" + randID()
-				r := tc.req(f)
+				var r request
+				if tc.reqT != nil {
+					r = tc.reqT(t, f)
+				} else {
+					r = tc.req(f)
+				}
 				if r.header == nil {
 					r.header = map[string]string{}
 				}
@@ -254,6 +267,11 @@ func TestAuditEveryRoute(t *testing.T) {
 					tc.targetType, target, tc.outcome, resp.StatusCode, "audit-test/"+tc.name)
 				if got != exp {
 					t.Errorf("%s: record\n got %s\nwant %s", tc.name, got, exp)
+				}
+				for k, v := range tc.detail {
+					if rec.Detail[k] != ids[v] {
+						t.Errorf("%s: detail %s = %q, want %q", tc.name, k, rec.Detail[k], ids[v])
+					}
 				}
 				if rec.SourceIP != "127.0.0.1" {
 					t.Errorf("%s: source ip %q", tc.name, rec.SourceIP)
@@ -324,6 +342,7 @@ func newAuditFixture(t *testing.T, h *harness) *auditFixture {
 		t.Fatal(err)
 	}
 	f.uploadPath = loc.Path
+	newConnectorFixture(t, f)
 	return f
 }
 
