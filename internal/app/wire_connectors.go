@@ -124,8 +124,10 @@ func writeKeyFile(path, key string) error {
 	return nil
 }
 
-// wireConnectors builds the connectors' management (API, runs) on s.
-func wireConnectors(_ context.Context, s *Server, log *slog.Logger) (*connectors.Manager, error) {
+// wireConnectors builds the connectors' management (API, runs) on s. On
+// a server with metrics (serve, not the commands), its scheduled runs go
+// to the audit trail and the metrics, and a scrape counts the quiet feeds.
+func wireConnectors(ctx context.Context, s *Server, log *slog.Logger) (*connectors.Manager, error) {
 	st, ok := s.Store.(connectors.Store)
 	if !ok {
 		return nil, fmt.Errorf("connectors: store %T lacks the connector tables", s.Store)
@@ -134,10 +136,18 @@ func wireConnectors(_ context.Context, s *Server, log *slog.Logger) (*connectors
 	if err != nil {
 		return nil, err
 	}
-	return connectors.New(connectors.Config{Store: st, Keyring: kr,
+	cfg := connectors.Config{Store: st, Keyring: kr,
 		Genesys: wireGenesys(st, kr, s.Ingest, s.cfg.Genesys, log), Pull: wireSFTPPull(st, s.Ingest, s.cfg.SFTPPull, log),
 		QuietAfter: s.cfg.Connectors.FeedQuietAfter, Lease: s.cfg.Connectors.Lease,
-		Logger: log.With("component", "connectors")}), nil
+		Logger: log.With("component", "connectors"), Audit: s.auditRecorder()}
+	if s.Metrics != nil {
+		cfg.ObserveRun = s.observeConnectorRun
+	}
+	m := connectors.New(cfg)
+	if s.Metrics != nil {
+		s.Metrics.Registry.MustRegister(newQuietFeedsCollector(ctx, m))
+	}
+	return m, nil
 }
 
 // connectorRuns returns the loops that run due pull sources (unless

@@ -53,7 +53,7 @@ func wireSFTP(ctx context.Context, s *Server, cfg config.SFTP, log *slog.Logger)
 	srv, err := sftpd.New(sftpd.Config{
 		Store: st, Ingest: s.Ingest, Blobs: s.Bucket, MetadataWait: cfg.MetadataWait, PartialTTL: partialTTL, HostKeyPath: cfg.HostKey, StagingDir: cfg.StagingDir,
 		MaxFailures: cfg.MaxLoginFailures, FailureWindow: cfg.LoginFailureWindow, BanDuration: cfg.BanDuration,
-		Logger: log.With("component", "sftpd"), Audit: s.auditRecorder(),
+		Logger: log.With("component", "sftpd"), Audit: s.auditRecorder(), Sessions: s.observeSFTPSession,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callimport/callimport/internal/audit"
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/sealing"
 	"github.com/callimport/callimport/internal/source/genesys"
@@ -54,6 +55,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Audit receives a system event per scheduled run (pull.run,
+	// genesys.run: ids and counts only); nil discards them.
+	Audit audit.Recorder
+	// ObserveRun, when set, is told of every scheduled run: its connector
+	// (store.ScheduleSFTPPull or store.ScheduleGenesys) and whether it
+	// succeeded (see recordRun), for the metrics.
+	ObserveRun func(connector string, ok bool)
 }
 
 // Manager is the connectors' management service.
@@ -67,12 +75,19 @@ type Manager struct {
 	now   func() time.Time
 	sched *Scheduler
 	kick  chan struct{}
+	audit audit.Recorder
+	// observe is Config.ObserveRun.
+	observe func(connector string, ok bool)
 }
 
 // New returns a Manager.
 func New(cfg Config) *Manager {
 	m := &Manager{st: cfg.Store, kr: cfg.Keyring, gen: cfg.Genesys, pull: cfg.Pull, quiet: cfg.QuietAfter,
-		log: cfg.Logger, now: cfg.Now, kick: make(chan struct{}, 1)}
+		log: cfg.Logger, now: cfg.Now, kick: make(chan struct{}, 1),
+		audit: cfg.Audit, observe: cfg.ObserveRun}
+	if m.audit == nil {
+		m.audit = audit.Discard{}
+	}
 	if m.quiet <= 0 {
 		m.quiet = 24 * time.Hour
 	}
@@ -231,6 +246,7 @@ func (m *Manager) RunPullDue(ctx context.Context) error {
 	return m.sched.RunDue(ctx, store.ScheduleSFTPPull, items, func(ctx context.Context, it Item) (Outcome, error) {
 		p := byID[it.Key]
 		rep, err := m.pull.RunStored(ctx, m.st, m.kr, p)
+		m.recordPullRun(ctx, p, rep, err)
 		m.log.InfoContext(ctx, "sftp pull run", "source", p.ID, "seen", rep.Seen, "imported", rep.Imported,
 			"duplicates", rep.Duplicates, "rejected", rep.Rejected, "errors", len(rep.Errors))
 		out := Outcome{Imported: rep.Imported, Next: m.now().Add(time.Duration(max(p.IntervalSeconds, 1)) * time.Second)}
@@ -260,6 +276,7 @@ func (m *Manager) RunGenesysDue(ctx context.Context) error {
 	return m.sched.RunDue(ctx, store.ScheduleGenesys, items, func(ctx context.Context, it Item) (Outcome, error) {
 		started := m.now()
 		rep, err := m.gen.RunRule(ctx, it.OrgID, it.Key)
+		m.recordGenesysRun(ctx, it.OrgID, it.Key, rep, err)
 		if err != nil {
 			m.log.WarnContext(ctx, "genesys run failed", "org_id", it.OrgID, "campaign_id", it.Key, "error", err.Error())
 		}

@@ -98,6 +98,10 @@ func (s *Server) handleConn(ctx context.Context, nc net.Conn) {
 // served, everything else (shells, commands, ptys) refused.
 func (s *Server) session(ctx context.Context, log *slog.Logger, perms *ssh.Permissions, ch ssh.Channel, reqs <-chan *ssh.Request) {
 	defer func() { _ = ch.Close() }()
+	if s.cfg.Sessions != nil {
+		s.cfg.Sessions(1)
+		defer s.cfg.Sessions(-1)
+	}
 	for req := range reqs {
 		ok := req.Type == "subsystem" && len(req.Payload) >= 4 && bytes.Equal(req.Payload[4:], []byte("sftp"))
 		if req.WantReply {

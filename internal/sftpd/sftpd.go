@@ -98,6 +98,9 @@ type Config struct {
 	Now func() time.Time
 	// Audit receives logins and failed logins (nil: none); see audit.go.
 	Audit audit.Recorder
+	// Sessions, when set, is called with +1 when an SSH session opens and
+	// -1 when it ends (a gauge of open sessions).
+	Sessions func(delta int)
 }
 
 // Server is the hosted SFTP server.

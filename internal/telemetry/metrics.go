@@ -15,6 +15,12 @@ type Metrics struct {
 	Bytes        *prometheus.CounterVec   // source
 	IngestTime   *prometheus.HistogramVec // source
 	ProcessTime  prometheus.Histogram     // from receipt to imported/rejected
+	// ConnectorRuns counts scheduled runs by connector (sftp_pull,
+	// genesys: store.ScheduleSFTPPull, store.ScheduleGenesys) and outcome
+	// (success, failure).
+	ConnectorRuns *prometheus.CounterVec
+	// SFTPSessions is the hosted SFTP server's open SSH sessions.
+	SFTPSessions prometheus.Gauge
 }
 
 // NewMetrics registers the metrics in a new registry, with Go and process
@@ -46,6 +52,17 @@ func NewMetrics() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
 		}),
 	}
-	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.Calls, m.Bytes, m.IngestTime, m.ProcessTime)
+	m.ConnectorRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "callimport_connector_runs_total", Help: "Scheduled runs of pull sources and Genesys export rules by outcome (failure: stopped on an error or left an item for the next run).",
+	}, []string{"connector", "outcome"})
+	for _, c := range []string{"sftp_pull", "genesys"} { // every pair is reported, from zero
+		for _, o := range []string{"success", "failure"} {
+			m.ConnectorRuns.WithLabelValues(c, o)
+		}
+	}
+	m.SFTPSessions = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "callimport_sftp_sessions", Help: "Open SSH sessions of the hosted SFTP server.",
+	})
+	r.MustRegister(m.HTTPRequests, m.HTTPDuration, m.Calls, m.Bytes, m.IngestTime, m.ProcessTime, m.ConnectorRuns, m.SFTPSessions)
 	return m
 }

@@ -195,3 +195,40 @@ func auditConnectorRows() []auditCase {
 		}, actorType: key, actor: "B admin", org: "B", targetType: "erasure", outcome: failed, status: 404},
 	}
 }
+
+// checkSystemEvents reads, through the API (and so the document's
+// schema), the records the server leaves on its own: the erasure's
+// request and completion, and the run the "run pull source" row asked for
+// (it fails: nothing answers on port 1).
+func (h *harness) checkSystemEvents(t *testing.T, f *auditFixture) {
+	t.Helper()
+	var page struct {
+		Data []audit.Entry `json:"data"`
+	}
+	for _, c := range []struct{ action, target, outcome string }{
+		{"erasure.request", f.erasureID, audit.OutcomeSuccess},
+		{"erasure.done", f.erasureID, audit.OutcomeSuccess},
+		{"pull.run", f.pullSourceID, audit.OutcomeFailure},
+	} {
+		found := false
+		for range 500 {
+			if err := h.Server.Audit.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			h.json(t, request{method: "GET", path: "/v1/audit-events?action=" + c.action, apiKey: h.A.AdminKey}, http.StatusOK, &page)
+			for _, e := range page.Data {
+				found = found || e.TargetID == c.target
+				if e.TargetID == c.target && e.Outcome != c.outcome {
+					t.Errorf("%s record %+v, want %s", c.action, e, c.outcome)
+				}
+			}
+			if found {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !found {
+			t.Errorf("no %s record of %s in %+v", c.action, c.target, page.Data)
+		}
+	}
+}

@@ -297,6 +297,7 @@ func TestAuditEveryRoute(t *testing.T) {
 			}
 			h.checkImports(t, f)
 			h.checkExport(t)
+			h.checkSystemEvents(t, f)
 			for _, org := range []string{h.A.OrgID, h.B.OrgID, ""} {
 				v, err := audit.Verify(t.Context(), h.Store.(store.Audit), org)
 				if err != nil || !v.OK() || v.Records == 0 {
