@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/callimport/callimport/internal/app/apptest"
 )
 
 // binary builds callimport once per test run.
@@ -119,7 +121,13 @@ func startServeEnv(t *testing.T, dataDir string, env []string, args ...string) *
 		_ = cmd.Wait()
 		close(p.done)
 	}()
-	t.Cleanup(func() { p.kill(syscall.SIGKILL) })
+	t.Cleanup(func() {
+		p.kill(syscall.SIGKILL)
+		// No personal data and no secret may reach the server's logs.
+		for _, l := range apptest.Leaks([]byte(p.logs(t)), p.APIKey) {
+			t.Errorf("server log leaks %s", l)
+		}
+	})
 	select {
 	case <-ready:
 	case <-time.After(60 * time.Second):

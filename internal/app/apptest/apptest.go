@@ -108,6 +108,12 @@ func Start(t *testing.T, opts Options) *Env {
 		if err := srv.Close(); err != nil {
 			t.Errorf("close server: %v", err)
 		}
+		// Every test server's logs are scanned: no personal data and no
+		// secret may reach them, whatever the test did.
+		for _, l := range Leaks(logs.Bytes(), env.A.AdminKey, env.A.WriteKey, env.A.ReadKey, env.A.ClientSecret,
+			env.B.AdminKey, env.B.WriteKey, env.B.ReadKey, env.B.ClientSecret) {
+			t.Errorf("server log leaks %s", l)
+		}
 		if t.Failed() {
 			p := filepath.Join(os.TempDir(), "callimport-"+filepath.Base(dir)+".log")
 			_ = os.WriteFile(p, logs.Bytes(), 0o600)
