@@ -164,11 +164,11 @@ func negotiated(t *testing.T, s benchServer, key, cipher string) string {
 	}
 	var kex, c2s string
 	for line := range strings.Lines(string(out)) {
-		switch {
-		case strings.Contains(line, "kex: algorithm:"):
-			kex = strings.TrimSpace(line[strings.Index(line, "kex: algorithm:")+len("kex: algorithm:"):])
-		case strings.Contains(line, "kex: client->server cipher:"):
-			c2s = strings.TrimSpace(line[strings.Index(line, "cipher:"):])
+		if _, after, ok := strings.Cut(line, "kex: algorithm:"); ok {
+			kex = strings.TrimSpace(after)
+		}
+		if _, after, ok := strings.Cut(line, "kex: client->server "); ok {
+			c2s = strings.TrimSpace(after)
 		}
 	}
 	return fmt.Sprintf("kex %s; client->server %s", kex, c2s)

@@ -1,6 +1,7 @@
 package sftpd
 
 import (
+	"errors"
 	"io"
 	"sync"
 )
@@ -18,9 +19,10 @@ const pipeBuffer = 512 << 10
 // read stay available to unread, so that a refused file can still be kept
 // whole. It is safe for one writer and one reader at a time.
 type bufPipe struct {
+	pool  *sync.Pool // of *[]byte rings of size max
 	mu    sync.Mutex
 	cond  sync.Cond
-	buf   []byte // ring of size max, allocated on the first write
+	buf   []byte // ring of size max, taken from pool on the first write
 	max   int
 	start int // first unread byte in buf
 	n     int // bytes buffered
@@ -29,10 +31,36 @@ type bufPipe struct {
 	rerr  error // set by CloseRead
 }
 
-func newBufPipe(size int) *bufPipe {
-	p := &bufPipe{max: size}
+// newRingPool returns the pool of rings shared by a server's pipes.
+func newRingPool(size int) *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, size); return &b }}
+}
+
+// newBufPipe returns a pipe whose ring of size bytes comes from pool
+// (newRingPool(size)) and goes back to it on release.
+func newBufPipe(pool *sync.Pool, size int) *bufPipe {
+	p := &bufPipe{pool: pool, max: size}
 	p.cond.L = &p.mu
 	return p
+}
+
+// release gives the ring back to the pool once neither end will use it:
+// later writes and reads fail.
+func (p *bufPipe) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.werr == nil {
+		p.werr = io.ErrClosedPipe
+	}
+	if p.rerr == nil {
+		p.rerr = io.ErrClosedPipe
+	}
+	if p.buf != nil {
+		b := p.buf
+		p.buf, p.n = nil, 0
+		p.pool.Put(&b)
+	}
+	p.cond.Broadcast()
 }
 
 // Write buffers b, waiting while the buffer is full. It returns the bytes
@@ -40,9 +68,6 @@ func newBufPipe(size int) *bufPipe {
 func (p *bufPipe) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.buf == nil {
-		p.buf = make([]byte, p.max)
-	}
 	written := 0
 	for len(b) > 0 {
 		for p.n == p.max && p.rerr == nil && p.werr == nil {
@@ -53,6 +78,8 @@ func (p *bufPipe) Write(b []byte) (int, error) {
 			return written, p.rerr
 		case p.werr != nil:
 			return written, io.ErrClosedPipe
+		case p.buf == nil:
+			p.buf = *p.pool.Get().(*[]byte) //nolint:forcetypeassert // the pool holds only rings
 		}
 		end := (p.start + p.n) % p.max
 		k := copy(p.buf[end:min(p.max, end+p.max-p.n)], b)
@@ -74,7 +101,7 @@ func (p *bufPipe) Read(b []byte) (int, error) {
 		switch {
 		case p.rerr != nil:
 			return 0, io.ErrClosedPipe
-		case p.werr != nil && p.werr != io.EOF:
+		case p.werr != nil && !errors.Is(p.werr, io.EOF):
 			return 0, p.werr
 		case p.n > 0:
 			k := copy(b, p.buf[p.start:min(p.max, p.start+p.n)])

@@ -11,7 +11,7 @@ import (
 // so that the ring wraps, and checks order and the end of stream.
 func TestBufPipe(t *testing.T) {
 	t.Parallel()
-	p := newBufPipe(1000)
+	p := newBufPipe(newRingPool(1000), 1000)
 	want := make([]byte, 10_000)
 	for i := range want {
 		want[i] = byte(i * 7)
@@ -48,7 +48,7 @@ func TestBufPipe(t *testing.T) {
 // and the bytes it did not read are returned by unread, in order.
 func TestBufPipeRefusal(t *testing.T) {
 	t.Parallel()
-	p := newBufPipe(10)
+	p := newBufPipe(newRingPool(10), 10)
 	_, _ = p.Write([]byte("abcdefgh"))
 	b := make([]byte, 6)
 	if n, _ := p.Read(b); n != 6 {
@@ -63,5 +63,9 @@ func TestBufPipeRefusal(t *testing.T) {
 	n, rest := p.unread()
 	if n != 6 || string(rest) != "ghijklmn" {
 		t.Fatalf("unread = %d, %q", n, rest)
+	}
+	p.release()
+	if _, err := p.Write([]byte("x")); err == nil {
+		t.Fatal("write after release succeeded")
 	}
 }

@@ -106,6 +106,7 @@ type Server struct {
 	log    *slog.Logger
 	ssh    *ssh.ServerConfig
 	bans   *banList
+	rings  *sync.Pool // the uploads' pipe buffers (bufpipe.go)
 	wg     sync.WaitGroup
 	hostFP string
 	// parkMu serialises the commits and refusals of parked uploads between
@@ -150,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new sftp server: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, bans: newBanList(cfg.MaxFailures, cfg.FailureWindow, cfg.BanDuration, cfg.Now),
-		hostFP: ssh.FingerprintSHA256(signer.PublicKey())}
+		hostFP: ssh.FingerprintSHA256(signer.PublicKey()), rings: newRingPool(pipeBuffer)}
 	s.ssh = &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-callimport",
 		MaxAuthTries:  6,

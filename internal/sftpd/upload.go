@@ -49,7 +49,7 @@ var (
 )
 
 func (f *fsys) newUpload(v vpath, resume *parked, release func()) *upload {
-	pw := newBufPipe(pipeBuffer)
+	pw := newBufPipe(f.s.rings, pipeBuffer)
 	sk := &sink{f: f, v: v, pw: pw}
 	u := &upload{f: f, v: v, pw: pw, sink: sk, ow: newOrderedWriter(sk, f.s.cfg.ReorderBuffer), resume: resume, done: make(chan struct{}),
 		release: sync.OnceFunc(release)}
@@ -112,6 +112,7 @@ func (u *upload) abort(err error) {
 // metadata, else the refusal.
 func (u *upload) Close() error {
 	defer u.release()
+	defer u.pw.release() // every path below waits for ingest (u.done) first
 	u.mu.Lock()
 	aborted, interrupted := u.aborted, u.interrupted
 	u.mu.Unlock()
