@@ -225,3 +225,16 @@ func waitPort(t *testing.T, port int) {
 	}
 	t.Fatalf("nothing listens on port %d", port)
 }
+
+// TestCiphers: a client that asks for AES-GCM (fastest with AES-NI) or
+// chacha20-poly1305 gets it.
+func TestCiphers(t *testing.T) {
+	t.Parallel()
+	h := setup(t, false)
+	s := benchServer{"callimport", h.user, "/", h.port}
+	for _, c := range []string{"aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"} {
+		if got := negotiated(t, s, h.keyFile, c); !strings.Contains(got, "cipher: "+c+" ") {
+			t.Errorf("asked for %s, negotiated %s", c, got)
+		}
+	}
+}
