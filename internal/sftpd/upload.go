@@ -53,6 +53,7 @@ func (f *fsys) newUpload(v vpath, resume *parked, release func()) *upload {
 	sk := &sink{f: f, v: v, pw: pw}
 	u := &upload{f: f, v: v, pw: pw, sink: sk, ow: newOrderedWriter(sk, f.s.cfg.ReorderBuffer), resume: resume, done: make(chan struct{}),
 		release: sync.OnceFunc(release)}
+	u.ow.chunks = f.s.chunks
 	var body io.Reader = pw
 	if resume != nil {
 		u.ow.next = resume.Staged.Size
