@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callimport/callimport/internal/sftpd"
 )
 
 // TestReceipts uploads a recording and a non-audio file, then reads the
@@ -17,7 +19,7 @@ func TestReceipts(t *testing.T) {
 	h := setup(t, false)
 	camp := h.env.A.CampaignID
 	local := t.TempDir()
-	noise := make([]byte, 300<<10) // a large non-audio file, refused from its first bytes
+	noise := make([]byte, 2*sftpd.PipeBuffer+12345) // a non-audio file larger than the upload pipe, refused from its first bytes
 	_, _ = rand.Read(noise)
 	noiseFile := filepath.Join(t.TempDir(), "noise.bin")
 	if err := os.WriteFile(noiseFile, noise, 0o600); err != nil {

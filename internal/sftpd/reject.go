@@ -3,7 +3,6 @@ package sftpd
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -39,16 +38,18 @@ func keepable(err error) bool {
 
 // sink is what the ordered stream of an upload is written to: the pipe to
 // ingest, until ingest refuses the file from its first bytes; the rest of
-// the upload (with the first bytes, kept aside) then goes to a spool file
-// so that the refused file ends in _rejected whole.
+// the upload (with the bytes ingest read, kept aside, and those it left in
+// the pipe) then goes to a spool file so that the refused file ends in
+// _rejected whole.
 type sink struct {
 	f  *fsys
 	v  vpath
-	pw *io.PipeWriter
+	pw *bufPipe
 
 	mu      sync.Mutex
 	head    []byte // the first audio.SniffSize bytes written
 	written int64
+	resumed bool // the stream continues a partial upload: its start was audio
 	spool   *os.File
 	spooled int64
 }
@@ -63,20 +64,24 @@ func (s *sink) Write(b []byte) (int, error) {
 		s.head = append(s.head, b[:min(len(b), audio.SniffSize-len(s.head))]...)
 	}
 	n, err := s.pw.Write(b)
-	if err == nil || !keepable(err) || s.written > int64(len(s.head)) {
-		s.written += int64(n)
+	s.written += int64(n)
+	if err == nil || !keepable(err) {
 		return n, err //nolint:wrapcheck // the pipe's error is the ingest refusal
 	}
 	// Ingest refused the file from its first bytes: keep it whole.
 	if !s.openSpool() {
 		return n, err //nolint:wrapcheck // as above
 	}
-	return s.toSpool(b)
+	k, err := s.toSpool(b[n:])
+	return n + k, err
 }
 
-// openSpool starts the spool with the bytes written so far; s.mu is held.
+// openSpool starts the spool with the bytes written so far, if ingest read
+// none beyond the head (it refused the file from its first bytes); s.mu
+// is held.
 func (s *sink) openSpool() bool {
-	if s.written > int64(len(s.head)) {
+	nread, rest := s.pw.unread()
+	if s.resumed || nread > int64(len(s.head)) {
 		return false
 	}
 	if err := s.f.root.MkdirAll(filepath.Dir(rejectedPath(s.v.campaign, s.v.rel)), 0o700); err != nil {
@@ -87,7 +92,10 @@ func (s *sink) openSpool() bool {
 		return false
 	}
 	s.spool = sp
-	_, err = s.toSpool(s.head[:s.written])
+	if _, err = s.toSpool(s.head[:nread]); err != nil {
+		return false
+	}
+	_, err = s.toSpool(rest)
 	return err == nil
 }
 

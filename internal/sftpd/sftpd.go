@@ -109,6 +109,8 @@ type Server struct {
 	log    *slog.Logger
 	ssh    *ssh.ServerConfig
 	bans   *banList
+	rings  *sync.Pool // the uploads' pipe buffers (bufpipe.go)
+	chunks *sync.Pool // the copies of out-of-order writes (stream.go)
 	wg     sync.WaitGroup
 	hostFP string
 	// parkMu serialises the commits and refusals of parked uploads between
@@ -153,7 +155,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new sftp server: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, bans: newBanList(cfg.MaxFailures, cfg.FailureWindow, cfg.BanDuration, cfg.Now),
-		hostFP: ssh.FingerprintSHA256(signer.PublicKey())}
+		hostFP: ssh.FingerprintSHA256(signer.PublicKey()), rings: newRingPool(pipeBuffer),
+		chunks: newChunkPool()}
+	// Ciphers, MACs and key exchanges are x/crypto's defaults: AES-GCM
+	// first (assembly with AES-NI, the fastest here), chacha20-poly1305 for
+	// the clients that prefer it (OpenSSH's client does; x/crypto's chacha20
+	// has no amd64 assembly, so it costs more CPU than AES-GCM), then
+	// AES-CTR. In SSH the client's preference decides.
 	s.ssh = &ssh.ServerConfig{
 		ServerVersion: "SSH-2.0-callimport",
 		MaxAuthTries:  6,

@@ -22,6 +22,8 @@ var errTooFarAhead = errors.New("writes arrived too far out of order")
 type orderedWriter struct {
 	w   io.Writer
 	max int64
+	// chunks, if set, recycles the copies of writes that wait (newChunkPool).
+	chunks *sync.Pool
 
 	mu       sync.Mutex
 	next     int64
@@ -47,17 +49,21 @@ func (o *orderedWriter) WriteAt(b []byte, off int64) (int, error) {
 	}
 	switch {
 	case off > o.next:
-		if prev, ok := o.pending[off]; ok {
-			if len(prev) >= len(b) {
-				return len(b), nil
-			}
+		prev, had := o.pending[off]
+		if had && len(prev) >= len(b) {
+			return len(b), nil
+		}
+		if had {
 			o.buffered -= int64(len(prev))
 		}
 		if o.buffered+int64(len(b)) > o.max {
 			o.err = errTooFarAhead
 			return 0, o.err
 		}
-		o.pending[off] = append([]byte(nil), b...)
+		if had {
+			o.freeChunk(prev)
+		}
+		o.pending[off] = o.keepChunk(b)
 		o.buffered += int64(len(b))
 		return len(b), nil
 	case off+int64(len(b)) <= o.next:
@@ -96,6 +102,7 @@ func (o *orderedWriter) drain() error {
 					return err
 				}
 			}
+			o.freeChunk(c)
 		}
 		if !progressed {
 			return nil
@@ -116,4 +123,31 @@ func (o *orderedWriter) Finish() (int64, error) {
 		return o.next, errHole
 	}
 	return o.next, nil
+}
+
+// chunkSize is the size of the recycled copies: the write size of
+// OpenSSH's client and most others.
+const chunkSize = 32 << 10
+
+// newChunkPool returns the pool of copies shared by a server's uploads.
+func newChunkPool() *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+}
+
+// keepChunk returns a copy of b, from o.chunks when it fits.
+func (o *orderedWriter) keepChunk(b []byte) []byte {
+	if o.chunks == nil || len(b) > chunkSize {
+		return append([]byte(nil), b...)
+	}
+	c := (*o.chunks.Get().(*[]byte))[:len(b)] //nolint:forcetypeassert // the pool holds only chunks
+	copy(c, b)
+	return c
+}
+
+// freeChunk gives a copy back once it has been written.
+func (o *orderedWriter) freeChunk(c []byte) {
+	if o.chunks != nil && cap(c) == chunkSize {
+		c = c[:chunkSize]
+		o.chunks.Put(&c)
+	}
 }

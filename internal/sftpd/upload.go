@@ -16,16 +16,18 @@ import (
 const sourceSFTP = call.SourceSFTP
 
 // upload streams one file into the blob store while the client writes it:
-// the writes are put in order (orderedWriter) into a pipe that
-// ingest.Stage reads in a goroutine, so memory stays bounded by the reorder
-// buffer whatever the file's size. Close waits for the staged bytes, then
-// commits the call (finish). A connection that ends before the close parks
-// the bytes received as a partial upload that an append resumes; resume,
-// when set, is that partial upload, whose bytes come first in the stream.
+// the writes are put in order (orderedWriter) into a bounded buffered pipe
+// (bufPipe) that ingest.Stage reads in a goroutine, so memory stays bounded
+// by the reorder buffer and the pipe whatever the file's size, and the
+// client's first writes do not wait while ingest opens the intake and the
+// blob. Close waits for the staged bytes, then commits the call (finish).
+// A connection that ends before the close parks the bytes received as a
+// partial upload that an append resumes; resume, when set, is that partial
+// upload, whose bytes come first in the stream.
 type upload struct {
 	f      *fsys
 	v      vpath
-	pw     *io.PipeWriter
+	pw     *bufPipe
 	ow     *orderedWriter
 	sink   *sink
 	resume *parked
@@ -47,24 +49,26 @@ var (
 )
 
 func (f *fsys) newUpload(v vpath, resume *parked, release func()) *upload {
-	pr, pw := io.Pipe()
+	pw := newBufPipe(f.s.rings, pipeBuffer)
 	sk := &sink{f: f, v: v, pw: pw}
 	u := &upload{f: f, v: v, pw: pw, sink: sk, ow: newOrderedWriter(sk, f.s.cfg.ReorderBuffer), resume: resume, done: make(chan struct{}),
 		release: sync.OnceFunc(release)}
-	var body io.Reader = pr
+	u.ow.chunks = f.s.chunks
+	var body io.Reader = pw
 	if resume != nil {
 		u.ow.next = resume.Staged.Size
 		sk.written = resume.Staged.Size // its first bytes were audio
-		body = io.MultiReader(&lazyBlob{f: f, key: resume.Staged.BlobKey}, pr)
+		sk.resumed = true
+		body = io.MultiReader(&lazyBlob{f: f, key: resume.Staged.BlobKey}, pw)
 	}
 	go func() {
 		defer close(u.done)
 		u.st, u.err = f.s.cfg.Ingest.Stage(f.ctx, f.orgID, v.rel, body)
 		if u.err != nil {
-			pr.CloseWithError(u.err) // the sink learns the refusal
+			pw.CloseRead(u.err) // the sink learns the refusal
 			return
 		}
-		pr.CloseWithError(errors.New("ingest finished"))
+		pw.CloseRead(errors.New("ingest finished"))
 	}()
 	return u
 }
@@ -101,7 +105,7 @@ func (u *upload) abort(err error) {
 		u.aborted = err
 	}
 	u.mu.Unlock()
-	u.pw.CloseWithError(err)
+	u.pw.CloseWrite(err)
 }
 
 // Close ends the stream and returns the import's outcome: nil once the
@@ -109,6 +113,7 @@ func (u *upload) abort(err error) {
 // metadata, else the refusal.
 func (u *upload) Close() error {
 	defer u.release()
+	defer u.pw.release() // every path below waits for ingest (u.done) first
 	u.mu.Lock()
 	aborted, interrupted := u.aborted, u.interrupted
 	u.mu.Unlock()
@@ -119,13 +124,13 @@ func (u *upload) Close() error {
 	}
 	switch {
 	case interrupted:
-		_ = u.pw.Close() // the contiguous bytes received are kept
+		u.pw.CloseWrite(nil) // the contiguous bytes received are kept
 		<-u.done
 		u.sink.keep(false, nil)
 		u.parkPartial()
 		return aborted // nobody is listening any more
 	case aborted != nil:
-		u.pw.CloseWithError(aborted)
+		u.pw.CloseWrite(aborted)
 		<-u.done
 		u.sink.keep(false, nil)
 		if u.err == nil {
@@ -134,7 +139,7 @@ func (u *upload) Close() error {
 		u.f.log.Info("sftp upload abandoned", "campaign_id", u.v.campaign, "reason", aborted.Error())
 		return u.f.status("upload", aborted)
 	}
-	_ = u.pw.Close()
+	u.pw.CloseWrite(nil)
 	<-u.done
 	if u.err != nil {
 		if u.resume != nil && isFinal(u.err) {
