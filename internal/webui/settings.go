@@ -113,6 +113,7 @@ func (h *handler) keyCreate(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	h.log.InfoContext(r.Context(), "api key created on the web", "user_id", v.User.ID, "key_id", k.ID)
+	h.recordWeb(r, v, "web.api_key.create", "api_key", k.ID, map[string]string{"scopes": joinScopes(scopes)})
 	h.renderKeys(w, r, v, http.StatusOK, keysData{NewSecret: secret, NewName: k.Name})
 }
 
@@ -121,7 +122,7 @@ func (h *handler) keyRevoke(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.notFound(w, r)
 		return
 	}
-	h.revoked(w, r, v, h.cfg.Store.APIKeyRevoke(r.Context(), v.User.OrgID, r.PathValue("key")))
+	h.revoked(w, r, v, "api_key", r.PathValue("key"), h.cfg.Store.APIKeyRevoke(r.Context(), v.User.OrgID, r.PathValue("key")))
 }
 
 func (h *handler) clientCreate(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -140,6 +141,7 @@ func (h *handler) clientCreate(w http.ResponseWriter, r *http.Request, v viewer)
 		return
 	}
 	h.log.InfoContext(r.Context(), "oauth client created on the web", "user_id", v.User.ID, "client_id", c.ClientID)
+	h.recordWeb(r, v, "web.oauth_client.create", "oauth_client", c.ID, map[string]string{"scopes": joinScopes(scopes)})
 	h.renderKeys(w, r, v, http.StatusOK, keysData{NewSecret: secret, NewClientID: c.ClientID, NewName: c.Name})
 }
 
@@ -148,11 +150,11 @@ func (h *handler) clientRevoke(w http.ResponseWriter, r *http.Request, v viewer)
 		h.notFound(w, r)
 		return
 	}
-	h.revoked(w, r, v, h.cfg.Store.OAuthClientRevoke(r.Context(), v.User.OrgID, r.PathValue("client")))
+	h.revoked(w, r, v, "oauth_client", r.PathValue("client"), h.cfg.Store.OAuthClientRevoke(r.Context(), v.User.OrgID, r.PathValue("client")))
 }
 
 // revoked answers a revocation: back to the list, or the page its error calls for.
-func (h *handler) revoked(w http.ResponseWriter, r *http.Request, v viewer, err error) {
+func (h *handler) revoked(w http.ResponseWriter, r *http.Request, v viewer, kind, id string, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		h.fail(w, r, v, &call.Error{Code: call.CodeNotFound, Message: "no such credential", Err: err})
@@ -160,6 +162,7 @@ func (h *handler) revoked(w http.ResponseWriter, r *http.Request, v viewer, err 
 		h.fail(w, r, v, &call.Error{Code: call.CodeUnavailable, Message: "storage is unavailable", Err: err})
 	default:
 		h.log.InfoContext(r.Context(), "credential revoked on the web", "user_id", v.User.ID, "path", r.URL.Path)
+		h.recordWeb(r, v, "web."+kind+".revoke", kind, id, nil)
 		http.Redirect(w, r, "/settings/keys", http.StatusSeeOther)
 	}
 }
@@ -169,4 +172,13 @@ func tempPassword() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// joinScopes lists scopes for an audit detail.
+func joinScopes(scopes []store.Scope) string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ",")
 }

@@ -331,6 +331,7 @@ func (h *handler) genesysConnSave(w http.ResponseWriter, r *http.Request, v view
 		return
 	}
 	h.log.InfoContext(r.Context(), "genesys connection saved", "org_id", v.User.OrgID, "by", v.User.ID)
+	h.recordWeb(r, v, "web.genesys_connection.save", "org", v.User.OrgID, map[string]string{"secret_changed": strconv.FormatBool(secret != "")})
 	redirectDone(w, r, genesysPath(camp.ID), "done_conn_saved")
 }
 
@@ -433,6 +434,7 @@ func (h *handler) genesysRuleSave(w http.ResponseWriter, r *http.Request, v view
 		return
 	}
 	h.log.InfoContext(r.Context(), "genesys rule saved", "org_id", v.User.OrgID, "campaign_id", camp.ID, "by", v.User.ID)
+	h.recordWeb(r, v, "web.genesys_rule.save", "campaign", camp.ID, nil)
 	redirectDone(w, r, genesysPath(camp.ID), "done_rule_saved")
 }
 
@@ -455,5 +457,6 @@ func (h *handler) genesysRun(w http.ResponseWriter, r *http.Request, v viewer) {
 	if _, err := h.cfg.Genesys.RunRule(r.Context(), v.User.OrgID, camp.ID); err != nil {
 		h.log.WarnContext(r.Context(), "genesys run failed", "org_id", v.User.OrgID, "campaign_id", camp.ID, "error", err.Error())
 	}
+	h.recordWeb(r, v, "web.genesys_rule.run", "campaign", camp.ID, nil)
 	redirectDone(w, r, genesysPath(camp.ID), "done_rule_ran")
 }

@@ -206,6 +206,7 @@ func (h *handler) sftpAccountCreate(w http.ResponseWriter, r *http.Request, v vi
 			return
 		default:
 			h.log.InfoContext(r.Context(), "sftp account created", "org_id", v.User.OrgID, "campaign_id", camp.ID, "by", v.User.ID)
+			h.recordWeb(r, v, "web.sftp_account.create", "campaign", camp.ID, nil)
 			redirectDone(w, r, sftpPath(camp.ID), "done_account_created")
 			return
 		}
@@ -257,6 +258,7 @@ func (h *handler) sftpAccountDisable(w http.ResponseWriter, r *http.Request, v v
 	if off {
 		key = "done_account_disabled"
 	}
+	h.recordWeb(r, v, "web.sftp_account.disable", "sftp_account", a.ID, map[string]string{"disabled": strconv.FormatBool(off)})
 	redirectDone(w, r, sftpPath(camp.ID), key)
 }
 
@@ -276,6 +278,7 @@ func (h *handler) sftpAccountDelete(w http.ResponseWriter, r *http.Request, v vi
 		h.fail(w, r, v, unavailable(err))
 		return
 	}
+	h.recordWeb(r, v, "web.sftp_account.delete", "sftp_account", a.ID, nil)
 	redirectDone(w, r, sftpPath(camp.ID), "done_account_deleted")
 }
 
@@ -392,6 +395,7 @@ func (h *handler) pullSave(w http.ResponseWriter, r *http.Request, v viewer) {
 			return
 		}
 		h.log.InfoContext(r.Context(), "pull source saved", "org_id", v.User.OrgID, "source", p.ID, "by", v.User.ID)
+		h.recordWeb(r, v, "web.pull_source.save", "pull_source", p.ID, map[string]string{"campaign_id": camp.ID})
 		redirectDone(w, r, sftpPath(camp.ID), "done_source_saved")
 		return
 	}
@@ -420,6 +424,7 @@ func (h *handler) pullDelete(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, unavailable(err))
 		return
 	}
+	h.recordWeb(r, v, "web.pull_source.delete", "pull_source", p.ID, nil)
 	redirectDone(w, r, sftpPath(camp.ID), "done_source_deleted")
 }
 
@@ -443,5 +448,6 @@ func (h *handler) pullRun(w http.ResponseWriter, r *http.Request, v viewer) {
 	if _, err := h.cfg.PullRunner.RunStored(r.Context(), pulls, h.cfg.PullSealer, p); err != nil {
 		h.log.WarnContext(r.Context(), "pull run failed", "source", p.ID, "error", err.Error())
 	}
+	h.recordWeb(r, v, "web.pull_source.run", "pull_source", p.ID, nil)
 	redirectDone(w, r, sftpPath(camp.ID), "done_source_ran")
 }

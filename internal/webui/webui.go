@@ -36,6 +36,7 @@ import (
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/ingest"
+	"github.com/callimport/callimport/internal/privacy"
 	"github.com/callimport/callimport/internal/store"
 )
 
@@ -74,6 +75,9 @@ type Config struct {
 	// Auth, when set, enables the settings pages for API keys and OAuth
 	// clients (administrators only).
 	Auth *auth.Service
+	// Privacy, when set, enables the erasure pages under /settings/privacy
+	// (administrators only).
+	Privacy *privacy.Service
 	// UploadChunk is the size of each PATCH of the import page's resumable
 	// uploads; defaults to 8 MiB.
 	UploadChunk int64
@@ -168,6 +172,7 @@ func New(cfg Config) (*App, error) {
 	h.routesChannels(mux)
 	mux.HandleFunc("GET /campaigns/{id}/events", h.api(h.events))
 	h.routesSettings(mux)
+	h.routesAdmin(mux)
 	mux.HandleFunc("/", h.notFound)
 	return &App{h: h, serve: headers(h.cop.Handler(mux))}, nil
 }
