@@ -29,7 +29,7 @@ type adminEnv struct {
 func setupAdmin(t *testing.T) *adminEnv {
 	t.Helper()
 	e := setupWith(t, func(a *apptest.Env, c *webui.Config) {
-		c.Audit, c.Privacy = a.Server.Audit, a.Server.Privacy
+		c.Audit, c.Privacy, c.Manager = a.Server.Audit, a.Server.Privacy, a.Server.Connectors
 	})
 	out := &adminEnv{env: e, AdminB: "bea@b.example.com"}
 	if _, err := e.Store.UserCreate(t.Context(), store.UserCreateParams{OrgID: e.B.OrgID, Email: out.AdminB,

@@ -16,29 +16,17 @@ import (
 // them; members get the 403 page, and every POST checks the role again.
 // Every user can change their own password.
 func (h *handler) routesSettings(mux *http.ServeMux) {
-	mux.HandleFunc("GET /settings", h.page(h.admin(h.settingsHome)))
-	mux.HandleFunc("GET /settings/keys", h.page(h.admin(h.keysPage)))
-	mux.HandleFunc("POST /settings/keys", h.page(h.admin(h.keyCreate)))
-	mux.HandleFunc("POST /settings/keys/{key}/revoke", h.page(h.admin(h.keyRevoke)))
-	mux.HandleFunc("POST /settings/clients", h.page(h.admin(h.clientCreate)))
-	mux.HandleFunc("POST /settings/clients/{client}/revoke", h.page(h.admin(h.clientRevoke)))
-	mux.HandleFunc("GET /settings/users", h.page(h.admin(h.usersPage)))
-	mux.HandleFunc("POST /settings/users", h.page(h.admin(h.userCreate)))
-	mux.HandleFunc("POST /settings/users/{user}", h.page(h.admin(h.userChange)))
+	mux.HandleFunc("GET /settings", h.adminPage(h.settingsHome))
+	mux.HandleFunc("GET /settings/keys", h.adminPage(h.keysPage))
+	mux.HandleFunc("POST /settings/keys", h.adminPage(h.keyCreate))
+	mux.HandleFunc("POST /settings/keys/{key}/revoke", h.adminPage(h.keyRevoke))
+	mux.HandleFunc("POST /settings/clients", h.adminPage(h.clientCreate))
+	mux.HandleFunc("POST /settings/clients/{client}/revoke", h.adminPage(h.clientRevoke))
+	mux.HandleFunc("GET /settings/users", h.adminPage(h.usersPage))
+	mux.HandleFunc("POST /settings/users", h.adminPage(h.userCreate))
+	mux.HandleFunc("POST /settings/users/{user}", h.adminPage(h.userChange))
 	mux.HandleFunc("GET /account/password", h.page(h.passwordPage))
 	mux.HandleFunc("POST /account/password", h.page(h.passwordChange))
-}
-
-// admin lets administrators through and answers members with the 403 page.
-func (h *handler) admin(fn func(http.ResponseWriter, *http.Request, viewer)) func(http.ResponseWriter, *http.Request, viewer) {
-	return func(w http.ResponseWriter, r *http.Request, v viewer) {
-		if v.User.Role != store.RoleAdmin {
-			h.log.InfoContext(r.Context(), "settings refused to a member", "user_id", v.User.ID, "path", r.URL.Path)
-			h.render(w, r, http.StatusForbidden, "forbidden", v.T, &v.User, v.T.T("forbidden"), nil)
-			return
-		}
-		fn(w, r, v)
-	}
 }
 
 func (h *handler) settingsHome(w http.ResponseWriter, r *http.Request, _ viewer) {

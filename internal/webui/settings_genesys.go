@@ -438,7 +438,9 @@ func (h *handler) genesysRuleSave(w http.ResponseWriter, r *http.Request, v view
 	redirectDone(w, r, genesysPath(camp.ID), "done_rule_saved")
 }
 
-// genesysRun runs the campaign's rule once, now; the history shows the outcome.
+// genesysRun makes the campaign's rule due at once; the connectors'
+// scheduler runs it (serve's --genesys-tick, a minute by default) and the
+// history shows the outcome.
 func (h *handler) genesysRun(w http.ResponseWriter, r *http.Request, v viewer) {
 	camp, err := h.campaignOf(r, v)
 	if err != nil {
@@ -454,8 +456,16 @@ func (h *handler) genesysRun(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
-	if _, err := h.cfg.Genesys.RunRule(r.Context(), v.User.OrgID, camp.ID); err != nil {
-		h.log.WarnContext(r.Context(), "genesys run failed", "org_id", v.User.OrgID, "campaign_id", camp.ID, "error", err.Error())
+	// Due at once: the connectors' scheduler runs it at its next tick,
+	// under its database lease (one run at a time across processes).
+	sc, ok := h.cfg.Store.(store.Connectors)
+	if !ok || h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
+		return
+	}
+	if err := sc.ScheduleRunNow(r.Context(), store.ScheduleGenesys, camp.ID, v.User.OrgID, time.Now()); err != nil {
+		h.fail(w, r, v, unavailable(err))
+		return
 	}
 	h.recordWeb(r, v, "web.genesys_rule.run", "campaign", camp.ID, nil)
 	redirectDone(w, r, genesysPath(camp.ID), "done_rule_ran")

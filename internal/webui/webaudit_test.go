@@ -96,9 +96,10 @@ func TestWebActionsAudited(t *testing.T) {
 			e.form(t, a, camp+"/settings", url.Values{"name": {"Audited"}, "retention_days": {"7"}})
 			return e.A.CampaignID
 		}},
-		{"web.sftp_account.create", "campaign", func() string {
+		{"web.sftp_account.create", "sftp_account", func() string {
 			e.form(t, a, camp+"/settings/sftp/accounts", url.Values{"username": {"audited"}, "password": {"a long enough password"}})
-			return e.A.CampaignID
+			acct, _ := e.Store.(store.SFTPAccounts).SFTPAccountGetByUsername(t.Context(), "audited")
+			return acct.ID
 		}},
 		{"web.totp.enrol", "user", func() string { _, recovery = e.enrol(t, a, clk); return admin.ID }},
 		{"web.totp.org_require", "org", func() string {
