@@ -29,10 +29,10 @@ func adminMessages() map[string][2]string {
 		"e_when":              {"Give a date such as 2026-01-31 or 2026-01-31T08:00 (UTC).", "Indiquez une date comme 2026-01-31 ou 2026-01-31T08:00 (UTC)."},
 		"privacy_title":       {"Personal data erasure", "Effacement de données personnelles"},
 		"privacy_nav":         {"Erasure", "Effacement"},
-		"privacy_off":         {"Erasure requests are not available on this server.", "Les demandes d'effacement ne sont pas disponibles sur ce serveur."},
+		"privacy_off":         {"Erasure requests are not available on this server.", "Les demandes d'effacement ne sont pas disponibles sur ce serveur."}, //nolint:misspell // French
 		"privacy_intro":       {"Erase every call of a person: give exactly one of a call id, an agent e-mail or a metadata key and value. The value you search for is not kept; the receipt lists the erased calls.", "Effacez tous les appels d'une personne : indiquez exactement un identifiant d'appel, un e-mail d'agent ou une clé et une valeur de métadonnée. La valeur recherchée n'est pas conservée ; le reçu liste les appels effacés."},
 		"er_warning":          {"Erasing cannot be undone: the recordings and their data are deleted for good.", "L'effacement est irréversible : les enregistrements et leurs données sont supprimés définitivement."},
-		"er_by":               {"Erase the calls matching", "Effacer les appels correspondant à"},
+		"er_by":               {"Erase the calls matching", "Effacer les appels correspondant à"}, //nolint:misspell // French
 		"er_call_id":          {"Call id", "Identifiant d'appel"},
 		"er_meta_key":         {"Metadata key", "Clé de métadonnée"},
 		"er_meta_value":       {"Metadata value", "Valeur de métadonnée"},
@@ -46,7 +46,7 @@ func adminMessages() map[string][2]string {
 		"er_bad_agent_email":  {"This is not a valid e-mail address.", "Cette adresse e-mail n'est pas valide."},
 		"er_bad_metadata":     {"Give a valid key and a value that is not empty.", "Indiquez une clé valide et une valeur non vide."},
 		"er_not_found":        {"No such call or campaign in your organisation.", "Aucun appel ou campagne de ce type dans votre organisation."},
-		"er_list":             {"Erasure requests", "Demandes d'effacement"},
+		"er_list":             {"Erasure requests", "Demandes d'effacement"}, //nolint:misspell // French
 		"er_none":             {"No erasure yet.", "Aucun effacement pour le moment."},
 		"er_requested":        {"Requested", "Demandé le"},
 		"er_finished":         {"Finished", "Terminé le"},

@@ -130,6 +130,7 @@ func withChannelMessages(m map[string][2]string) map[string][2]string {
 		"e_after":                        {"Choose delete, move or keep.", "Choisissez supprimer, déplacer ou conserver."},
 		"e_private_key":                  {"This is not a private key in PEM or OpenSSH format (without passphrase).", "Ce n'est pas une clé privée au format PEM ou OpenSSH (sans phrase secrète)."},
 		"e_region_or_url":                {"Enter a region such as mypurecloud.ie or an http(s) API base URL.", "Saisissez une région comme mypurecloud.ie ou une URL de base http(s) de l'API."},
+		"e_secret_unreadable":            {"The stored secret cannot be read with this server's key: enter it again.", "Le secret enregistré ne peut pas être lu avec la clé de ce serveur : saisissez-le à nouveau."},
 		"e_directions":                   {"Choose at least one direction.", "Choisissez au moins un sens."},
 		"e_max_below_min":                {"Must not be below the minimum.", "Ne doit pas être inférieure au minimum."},
 		"e_caps":                         {"%q: write queue-id=N with N at least 1.", "%q : écrivez id-file=N avec N d'au moins 1."},
