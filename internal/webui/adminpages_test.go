@@ -3,6 +3,7 @@ package webui_test
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -157,6 +158,21 @@ func TestAuditPage(t *testing.T) {
 	}
 	if n != 53 {
 		t.Errorf("export: %d lines, want 53", n)
+	}
+	// The same bytes as the API's export of the same filter.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, e.URL+"/v1/audit-events?format=jsonl&action=web.calls.list", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Api-Key", e.A.AdminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || string(api) != r.Body {
+		t.Errorf("API export (%d, %v) differs from the page's:\n%.500s\n---\n%.500s", resp.StatusCode, err, api, r.Body)
 	}
 
 	// Org B's admin sees none of org A's events.

@@ -19,10 +19,13 @@ type Channels struct {
 	// Genesys is the Genesys Cloud channel; nil means the channel is off.
 	Genesys *genesys.Service
 	// Manager is the connectors' management service of the REST API: the
-	// pages create, change and delete pull sources through it (same
-	// validation and sealing) and "Run now" makes a source due through it
-	// (the scheduler runs it under its lease). nil turns pull sources off;
-	// a Manager without a pull runner hides "Run now".
+	// pages create, change and delete SFTP accounts and pull sources and
+	// save the Genesys connection and rule through it (same validation
+	// and sealing), and "Run now" makes a source or rule due for its
+	// scheduler (runs happen in the background under its lease). nil turns
+	// pull sources off and answers those changes 404; a Manager without a
+	// pull runner hides the sources' "Run now". callimport serve always
+	// sets it.
 	Manager *connectors.Manager
 	// SFTPAddress is the hosted SFTP server's address as customers reach it
 	// (host:port); "" means the hosted server is off.

@@ -18,8 +18,16 @@
 // from the server's offset) and learns outcomes from an event stream
 // (Server-Sent Events, /campaigns/{id}/events) that looks at the store every
 // Config.EventsEvery per open stream; streams end when Config.Done closes.
-// Administrators manage users, API keys and OAuth clients under /settings/;
-// members get a 403 page there.
+// Administrators manage users, API keys and OAuth clients under /settings/,
+// read the organisation's audit trail at /settings/audit (filters, pages,
+// a JSON lines export identical to GET /v1/audit-events?format=jsonl),
+// request erasures of personal data at /settings/privacy (Config.Privacy)
+// and change a campaign's name, description, retention and metadata
+// requirement at /campaigns/{id}/settings; members get a 403 page there.
+// Page reads of calls and recordings and every settings change are
+// recorded in Config.Audit as "web.<thing>" events (ids only). The channel
+// pages manage SFTP accounts, pull sources and Genesys through
+// Channels.Manager, the service of the REST API.
 package webui
 
 import (
