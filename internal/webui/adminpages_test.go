@@ -27,9 +27,13 @@ type adminEnv struct {
 	AdminB string
 }
 
-func setupAdmin(t *testing.T) *adminEnv {
+func setupAdmin(t *testing.T, opts ...apptest.Options) *adminEnv {
 	t.Helper()
-	e := setupWith(t, func(a *apptest.Env, c *webui.Config) {
+	var o apptest.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	e := setupWith(t, o, func(a *apptest.Env, c *webui.Config) {
 		c.Audit, c.Privacy, c.Manager = a.Server.Audit, a.Server.Privacy, a.Server.Connectors
 	})
 	out := &adminEnv{env: e, AdminB: "bea@b.example.com"}
@@ -90,7 +94,18 @@ func TestAdminPagesForAdminsOnly(t *testing.T) {
 // lines (oldest first); another organisation's admin sees none of them.
 func TestAuditPage(t *testing.T) {
 	t.Parallel()
-	e := setupAdmin(t)
+	for _, backend := range []struct {
+		name string
+		opts apptest.Options
+	}{{"sqlite", apptest.Options{}}, {"postgres", apptest.Options{Postgres: true}}} {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			testAuditPage(t, setupAdmin(t, backend.opts))
+		})
+	}
+}
+
+func testAuditPage(t *testing.T, e *adminEnv) {
 	a := e.signedIn(t, e.AdminA)
 	for range 3 {
 		e.do(t, a, http.MethodGet, "/campaigns/"+e.A.CampaignID, "", "")
@@ -223,7 +238,18 @@ func (e *adminEnv) importCall(t *testing.T, c *http.Client, name, agent string) 
 // back; org B cannot see org A's erasure; bad requests are refused.
 func TestErasurePage(t *testing.T) {
 	t.Parallel()
-	e := setupAdmin(t)
+	for _, backend := range []struct {
+		name string
+		opts apptest.Options
+	}{{"sqlite", apptest.Options{}}, {"postgres", apptest.Options{Postgres: true}}} {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			testErasurePage(t, setupAdmin(t, backend.opts))
+		})
+	}
+}
+
+func testErasurePage(t *testing.T, e *adminEnv) {
 	a := e.signedIn(t, e.AdminA)
 	const agent = "erase.me@a.example.com"
 	gone := e.importCall(t, a, "one.wav", agent)
