@@ -308,8 +308,17 @@ func testErasurePage(t *testing.T, e *adminEnv) {
 		t.Errorf("erasure list: %s", list.Body)
 	}
 
-	// Org B's admin cannot see org A's erasure.
+	// The request and its end are in org A's audit trail, by the admin.
+	e.flush(t)
+	au := e.do(t, a, http.MethodGet, "/settings/audit?target_id="+m[1], "", "")
+	if !strings.Contains(au.Body, "erasure.request") || !strings.Contains(au.Body, "erasure.done") {
+		t.Errorf("audit page lacks the erasure's events:\n%s", au.Body)
+	}
+	// Org B's admin cannot see org A's erasure, nor its events.
 	b := e.signedIn(t, e.AdminB)
+	if r := e.do(t, b, http.MethodGet, "/settings/audit?target_id="+m[1], "", ""); strings.Contains(r.Body, "erasure.") {
+		t.Errorf("org B sees org A's erasure events")
+	}
 	if r := e.do(t, b, http.MethodGet, "/settings/privacy/"+m[1], "", ""); r.Status != http.StatusNotFound {
 		t.Errorf("org B reads org A's erasure: %d", r.Status)
 	}
