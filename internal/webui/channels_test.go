@@ -451,8 +451,8 @@ func TestGenesysPage(t *testing.T) {
 	}
 }
 
-// waitRuns waits until the source has n runs in its history ("Run now"
-// runs in the background).
+// waitRuns waits until the source has n runs in its history and its
+// schedule is free again ("Run now" runs in the background).
 func (e *channelEnv) waitRuns(t *testing.T, sourceID string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -461,7 +461,10 @@ func (e *channelEnv) waitRuns(t *testing.T, sourceID string, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(runs) >= n {
+		sc, serr := e.Store.(store.Connectors).ScheduleGet(t.Context(), e.A.OrgID, store.ScheduleSFTPPull, sourceID)
+		// Done once the run is in the history and the scheduler let go of
+		// it (a "Run now" during a run is lost when the run ends).
+		if len(runs) >= n && serr == nil && sc.LeaseOwner == "" {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -19,9 +19,11 @@ var adminPageNames = []string{"settings_audit", "settings_privacy", "settings_er
 type privacyData struct {
 	Enabled   bool
 	Campaigns []call.Campaign
-	Erasures  []privacy.Erasure
-	Errors    fieldErrors
-	Error     string
+	// Names are the campaigns' names by id.
+	Names    map[string]string
+	Erasures []privacy.Erasure
+	Errors   fieldErrors
+	Error    string
 }
 
 func (h *handler) privacyPage(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -41,6 +43,10 @@ func (h *handler) renderPrivacy(w http.ResponseWriter, r *http.Request, v viewer
 		if err != nil {
 			h.fail(w, r, v, err)
 			return
+		}
+		d.Names = make(map[string]string, len(d.Campaigns))
+		for _, c := range d.Campaigns {
+			d.Names[c.ID] = c.Name
 		}
 	}
 	h.render(w, r, status, "settings_privacy", v.T, &v.User, v.T.T("privacy_title"), d)
