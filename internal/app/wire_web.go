@@ -35,7 +35,7 @@ func webHandler(ctx context.Context, s *Server, cfg config.Web, log *slog.Logger
 	}
 	h, err := webui.New(webui.Config{Store: s.Store, Ingest: s.Ingest, Bucket: s.Bucket, Logger: log, Auth: s.Auth, Done: ctx.Done(),
 		SessionKey: key, SessionTTL: cfg.SessionTTL, SecureCookies: cfg.SecureCookies || s.cfg.TLSCert != "",
-		Channels: webChannels(s), Audit: s.auditRecorder()})
+		Channels: webChannels(s), Audit: s.auditRecorder(), Privacy: s.Privacy})
 	if err != nil {
 		return nil, fmt.Errorf("web application: %w", err)
 	}

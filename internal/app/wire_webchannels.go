@@ -5,12 +5,12 @@ import (
 )
 
 // webChannels gives the web settings pages what they drive: the same
-// Genesys service, pull runner and secret keyring as the connectors'
-// scheduler and API.
+// connectors Manager (pull sources, run now under the scheduler's lease)
+// and Genesys service as the API.
 func webChannels(s *Server) webui.Channels {
 	ch := webui.Channels{SFTPAddress: s.cfg.SFTPAddr}
 	if m := s.Connectors; m != nil {
-		ch.Genesys, ch.PullRunner, ch.PullSealer = m.Genesys(), m.Pull(), m.Keyring()
+		ch.Genesys, ch.Manager = m.Genesys(), m
 	}
 	return ch
 }

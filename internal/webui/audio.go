@@ -28,6 +28,10 @@ func (h *handler) callAudio(w http.ResponseWriter, r *http.Request, v viewer) {
 		writeJSON(w, status, o)
 		return
 	}
+	if rg := r.Header.Get("Range"); rg == "" || strings.HasPrefix(rg, "bytes=0-") {
+		// A player reads a recording in many ranges: its first one counts.
+		h.recordWeb(r, v, "web.call.audio", "call", c.ID, map[string]string{"campaign_id": c.CampaignID})
+	}
 	ct := contentTypes[c.Format]
 	if ct == "" {
 		ct = "application/octet-stream"

@@ -59,3 +59,12 @@ func (h *handler) record(r *http.Request, e audit.Event) {
 		h.log.WarnContext(r.Context(), "audit record failed", "error", err)
 	}
 }
+
+// recordWeb records an action of the signed-in administrator or user on a
+// page ("web.<thing>"): the user as actor, the target by type and id, and
+// detail with ids and field names only (never e-mails, values or secrets).
+func (h *handler) recordWeb(r *http.Request, v viewer, action, targetType, targetID string, detail map[string]string) {
+	e := h.auditEvent(r, v.User.OrgID, v.User.ID, action)
+	e.TargetType, e.TargetID, e.Detail = targetType, targetID, detail
+	h.record(r, e)
+}

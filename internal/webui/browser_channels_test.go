@@ -108,7 +108,14 @@ func TestBrowserGenesysAndActivity(t *testing.T) {
 	if err := chromedp.Do(tab, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("rule-run")), chromedp.Click(chromedp.ID("rule-run"))); err != nil {
 		t.Fatalf("run now: %v", err)
 	}
-	waitJS(tab, t, "the run", noticeIs("run is over"))
+	waitJS(tab, t, "the run", noticeIs("run is scheduled"))
+	// The scheduler's next tick runs it; the page shows it once reloaded.
+	if err := e.Manager.RunGenesysDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#g-runs td.imported"))); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
 	imported, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#g-runs td.imported")))
 	if err != nil || imported == "0" {
 		t.Fatalf("history: imported %q (%v)", imported, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/callimport/callimport/internal/call"
@@ -62,6 +63,7 @@ func (h *handler) campaign(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, err)
 		return
 	}
+	h.recordWeb(r, v, "web.calls.list", "campaign", camp.ID, map[string]string{"count": strconv.Itoa(len(calls))})
 	d := campaignData{Campaign: camp, Calls: calls, Status: string(p.Status), Source: string(p.Source), Agent: p.AgentEmail,
 		Statuses: []string{"received", "processing", "imported", "rejected"},
 		Sources:  []string{"web", "api", "sftp", "sftp_pull", "genesys"}}

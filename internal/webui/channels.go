@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/call"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/source/genesys"
-	"github.com/callimport/callimport/internal/source/sftppull"
 	"github.com/callimport/callimport/internal/store"
 )
 
@@ -18,12 +18,15 @@ import (
 type Channels struct {
 	// Genesys is the Genesys Cloud channel; nil means the channel is off.
 	Genesys *genesys.Service
-	// PullRunner runs a pull source when an administrator presses "Run
-	// now"; nil hides the button (the scheduler still runs due sources).
-	PullRunner *sftppull.Runner
-	// PullSealer seals (and, for "Run now", opens) pull sources' passwords
-	// and private keys; nil refuses new secrets with a field error.
-	PullSealer *genesys.Sealer
+	// Manager is the connectors' management service of the REST API: the
+	// pages create, change and delete SFTP accounts and pull sources and
+	// save the Genesys connection and rule through it (same validation
+	// and sealing), and "Run now" makes a source or rule due for its
+	// scheduler (runs happen in the background under its lease). nil turns
+	// pull sources off and answers those changes 404; a Manager without a
+	// pull runner hides the sources' "Run now". callimport serve always
+	// sets it.
+	Manager *connectors.Manager
 	// SFTPAddress is the hosted SFTP server's address as customers reach it
 	// (host:port); "" means the hosted server is off.
 	SFTPAddress string
@@ -55,11 +58,13 @@ func (h *handler) routesChannels(mux *http.ServeMux) {
 	mux.HandleFunc("GET /activity/feed", h.adminPage(h.activityFeed))
 }
 
-// adminPage wraps a page handler for administrators: signed-out visitors
-// go to /login, members get 403.
+// adminPage wraps the handler of every administrators' page (settings,
+// channels, activity, audit, erasure): signed-out visitors go to /login,
+// members get the 403 page (logged), and bodies are capped at 256 KiB.
 func (h *handler) adminPage(fn func(http.ResponseWriter, *http.Request, viewer)) http.HandlerFunc {
 	return h.page(func(w http.ResponseWriter, r *http.Request, v viewer) {
 		if v.User.Role != store.RoleAdmin {
+			h.log.InfoContext(r.Context(), "admin page refused to a member", "user_id", v.User.ID, "path", r.URL.Path)
 			h.render(w, r, http.StatusForbidden, "forbidden", v.T, &v.User, v.T.T("forbidden"), nil)
 			return
 		}

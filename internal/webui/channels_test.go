@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/auth"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/source/genesys"
 	"github.com/callimport/callimport/internal/source/genesys/genesystest"
 	"github.com/callimport/callimport/internal/source/sftppull"
@@ -30,6 +32,7 @@ type channelEnv struct {
 	*env
 	Sim            *genesystest.Server
 	Genesys        *genesys.Service
+	Manager        *connectors.Manager
 	AdminA, AdminB string
 	shift          *atomic.Int64
 	GStore         store.Genesys
@@ -47,6 +50,7 @@ func setupChannels(t *testing.T) *channelEnv {
 	}
 	shift := &atomic.Int64{}
 	var svc *genesys.Service
+	var mgr *connectors.Manager
 	e := setup(t, func(c *webui.Config) {
 		gs, ok := c.Store.(store.Genesys)
 		if !ok {
@@ -56,14 +60,20 @@ func setupChannels(t *testing.T) *channelEnv {
 		svc = genesys.NewService(gs, sealer, c.Ingest, genesys.ServiceConfig{
 			Runner: genesys.RunnerConfig{Lag: -1, PollInterval: time.Millisecond, Now: func() time.Time { return end }}})
 		c.Genesys = svc
-		c.PullSealer = sealer
-		c.PullRunner = &sftppull.Runner{Ingest: c.Ingest, Ledger: sftppull.StoreLedger{Store: c.Store.(store.SFTPPull)},
+		runner := &sftppull.Runner{Ingest: c.Ingest, Ledger: sftppull.StoreLedger{Store: c.Store.(store.SFTPPull)},
 			DialTimeout: 2 * time.Second, Settle: 10 * time.Millisecond}
+		mgr = connectors.New(connectors.Config{Store: c.Store.(connectors.Store), Keyring: sealer, Genesys: svc, Pull: runner})
+		c.Manager = mgr
 		c.SFTPAddress = "sftp.example.com:2022"
 		c.SessionTTL = 100 * time.Hour
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
 	})
-	ce := &channelEnv{env: e, Sim: sim, Genesys: svc, AdminA: "admin@a.example.com", AdminB: "admin@b.example.com", shift: shift}
+	ce := &channelEnv{env: e, Sim: sim, Genesys: svc, Manager: mgr, AdminA: "admin@a.example.com", AdminB: "admin@b.example.com", shift: shift}
+	// The pull scheduler, as serve runs it: "Run now" wakes it.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan struct{})
+	go func() { defer close(done); _ = mgr.RunPullLoop(ctx, time.Hour) }()
+	t.Cleanup(func() { cancel(); <-done })
 	ce.GStore, _ = e.Store.(store.Genesys)
 	ce.Pulls, _ = e.Store.(store.SFTPPull)
 	ce.Accts, _ = e.Store.(store.SFTPAccounts)
@@ -143,7 +153,7 @@ func TestSFTPAccounts(t *testing.T) {
 	}
 	// Field errors, in French, keep what was typed.
 	r = e.post(t, a, page+"/accounts", url.Values{"username": {"No Spaces"}, "password": {"short"}}, "Accept-Language", "fr")
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "lettres minuscules") ||
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "1 à 64 caractères, sans espace") ||
 		!strings.Contains(r.Body, "Au moins 12 caractères") || !strings.Contains(r.Body, `value="no spaces"`) {
 		t.Fatalf("bad account: %d\n%s", r.Status, r.Body)
 	}
@@ -158,7 +168,7 @@ func TestSFTPAccounts(t *testing.T) {
 	}
 	acct, err := e.Accts.SFTPAccountGetByUsername(t.Context(), "acme-upload")
 	if err != nil || acct.OrgID != e.A.OrgID || len(acct.CampaignIDs) != 1 || acct.CampaignIDs[0] != e.A.CampaignID ||
-		!auth.CheckPassword(acct.PasswordHash, "a long enough password") || acct.AuthorizedKeys != key {
+		!auth.CheckPassword(acct.PasswordHash, "a long enough password") || acct.AuthorizedKeys != key+"\n" {
 		t.Fatalf("stored account %+v %v", acct, err)
 	}
 	r = e.do(t, a, http.MethodGet, r.Header.Get("Location"), "", "")
@@ -274,6 +284,7 @@ func TestPullSources(t *testing.T) {
 	if r := e.post(t, a, page+"/pull/"+src.ID+"/run", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("run: %d", r.Status)
 	}
+	e.waitRuns(t, src.ID, 1)
 	r = e.do(t, a, http.MethodGet, page, "", "")
 	if !strings.Contains(r.Body, "run failed: sftp pull: dial 127.0.0.1:1") || !strings.Contains(r.Body, "Failing") || strings.Contains(r.Body, "Quiet") {
 		t.Fatalf("history after a failed run:\n%s", r.Body)
@@ -326,9 +337,14 @@ func TestGenesysPage(t *testing.T) {
 	a, b := e.signedIn(t, e.AdminA), e.signedIn(t, e.AdminB)
 	page := "/campaigns/" + e.A.CampaignID + "/settings/genesys"
 	id, secret := e.Sim.Credentials()
+	// The Manager checks the fields first, then the region with the secret.
 	if r := e.post(t, a, page+"/connection", url.Values{"region": {"not a region/"}, "client_id": {id}}, "Accept-Language", "fr"); r.Status != http.StatusUnprocessableEntity ||
-		!strings.Contains(r.Body, `id="err-g-region"`) || !strings.Contains(r.Body, `id="err-g-client_secret"`) || !strings.Contains(r.Body, "Obligatoire.") {
-		t.Fatalf("bad connection: %d\n%s", r.Status, r.Body)
+		!strings.Contains(r.Body, `id="err-g-client_secret"`) || !strings.Contains(r.Body, "Obligatoire.") {
+		t.Fatalf("connection without secret: %d\n%s", r.Status, r.Body)
+	}
+	if r := e.post(t, a, page+"/connection", url.Values{"region": {"not a region/"}, "client_id": {id}, "client_secret": {"x"}}, "Accept-Language", "fr"); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, `id="err-g-region"`) || !strings.Contains(r.Body, "Saisissez une région") || strings.Contains(r.Body, `value="x"`) {
+		t.Fatalf("bad region: %d\n%s", r.Status, r.Body)
 	}
 	if r := e.post(t, a, page+"/connection", url.Values{"api_base_url": {e.Sim.URL()}, "client_id": {id}, "client_secret": {secret}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("save connection: %d\n%s", r.Status, r.Body)
@@ -407,6 +423,14 @@ func TestGenesysPage(t *testing.T) {
 	if r := e.post(t, a, page+"/run", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("run: %d", r.Status)
 	}
+	// The rule is due at once; the scheduler's next tick runs it.
+	if sc, err := e.Store.(store.Connectors).ScheduleGet(t.Context(), e.A.OrgID, store.ScheduleGenesys, e.A.CampaignID); err != nil ||
+		sc.NextRunAt.After(time.Now()) {
+		t.Fatalf("schedule after run now: %+v %v", sc, err)
+	}
+	if err := e.Manager.RunGenesysDue(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	calls, _, err := e.Store.CallList(t.Context(), store.CallListParams{OrgID: e.A.OrgID, CampaignID: e.A.CampaignID, Limit: 500})
 	if err != nil || len(calls) == 0 {
 		t.Fatalf("no call after the run: %v", err)
@@ -424,5 +448,28 @@ func TestGenesysPage(t *testing.T) {
 	}
 	if fb := e.do(t, b, http.MethodGet, "/activity/feed", "", ""); strings.Contains(fb.Body, calls[0].ID) {
 		t.Error("B's activity shows A's calls")
+	}
+}
+
+// waitRuns waits until the source has n runs in its history and its
+// schedule is free again ("Run now" runs in the background).
+func (e *channelEnv) waitRuns(t *testing.T, sourceID string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		runs, err := e.Pulls.PullRunList(t.Context(), sourceID, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, serr := e.Store.(store.Connectors).ScheduleGet(t.Context(), e.A.OrgID, store.ScheduleSFTPPull, sourceID)
+		// Done once the run is in the history and the scheduler let go of
+		// it (a "Run now" during a run is lost when the run ends).
+		if len(runs) >= n && serr == nil && sc.LeaseOwner == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("source %s: %d runs after 30s, want %d", sourceID, len(runs), n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

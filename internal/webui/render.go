@@ -25,7 +25,7 @@ func parsePages() (map[string]*template.Template, error) {
 		"json":     func(v any) (string, error) { b, err := json.Marshal(v); return string(b), err },
 	}
 	pages := make(map[string]*template.Template, len(pageNames)+len(totpPageNames)+len(channelPages))
-	for _, name := range slices.Concat(pageNames, totpPageNames, channelPages) {
+	for _, name := range slices.Concat(pageNames, totpPageNames, channelPages, adminPageNames) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)

@@ -16,29 +16,17 @@ import (
 // them; members get the 403 page, and every POST checks the role again.
 // Every user can change their own password.
 func (h *handler) routesSettings(mux *http.ServeMux) {
-	mux.HandleFunc("GET /settings", h.page(h.admin(h.settingsHome)))
-	mux.HandleFunc("GET /settings/keys", h.page(h.admin(h.keysPage)))
-	mux.HandleFunc("POST /settings/keys", h.page(h.admin(h.keyCreate)))
-	mux.HandleFunc("POST /settings/keys/{key}/revoke", h.page(h.admin(h.keyRevoke)))
-	mux.HandleFunc("POST /settings/clients", h.page(h.admin(h.clientCreate)))
-	mux.HandleFunc("POST /settings/clients/{client}/revoke", h.page(h.admin(h.clientRevoke)))
-	mux.HandleFunc("GET /settings/users", h.page(h.admin(h.usersPage)))
-	mux.HandleFunc("POST /settings/users", h.page(h.admin(h.userCreate)))
-	mux.HandleFunc("POST /settings/users/{user}", h.page(h.admin(h.userChange)))
+	mux.HandleFunc("GET /settings", h.adminPage(h.settingsHome))
+	mux.HandleFunc("GET /settings/keys", h.adminPage(h.keysPage))
+	mux.HandleFunc("POST /settings/keys", h.adminPage(h.keyCreate))
+	mux.HandleFunc("POST /settings/keys/{key}/revoke", h.adminPage(h.keyRevoke))
+	mux.HandleFunc("POST /settings/clients", h.adminPage(h.clientCreate))
+	mux.HandleFunc("POST /settings/clients/{client}/revoke", h.adminPage(h.clientRevoke))
+	mux.HandleFunc("GET /settings/users", h.adminPage(h.usersPage))
+	mux.HandleFunc("POST /settings/users", h.adminPage(h.userCreate))
+	mux.HandleFunc("POST /settings/users/{user}", h.adminPage(h.userChange))
 	mux.HandleFunc("GET /account/password", h.page(h.passwordPage))
 	mux.HandleFunc("POST /account/password", h.page(h.passwordChange))
-}
-
-// admin lets administrators through and answers members with the 403 page.
-func (h *handler) admin(fn func(http.ResponseWriter, *http.Request, viewer)) func(http.ResponseWriter, *http.Request, viewer) {
-	return func(w http.ResponseWriter, r *http.Request, v viewer) {
-		if v.User.Role != store.RoleAdmin {
-			h.log.InfoContext(r.Context(), "settings refused to a member", "user_id", v.User.ID, "path", r.URL.Path)
-			h.render(w, r, http.StatusForbidden, "forbidden", v.T, &v.User, v.T.T("forbidden"), nil)
-			return
-		}
-		fn(w, r, v)
-	}
 }
 
 func (h *handler) settingsHome(w http.ResponseWriter, r *http.Request, _ viewer) {
@@ -113,6 +101,7 @@ func (h *handler) keyCreate(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	h.log.InfoContext(r.Context(), "api key created on the web", "user_id", v.User.ID, "key_id", k.ID)
+	h.recordWeb(r, v, "web.api_key.create", "api_key", k.ID, map[string]string{"scopes": joinScopes(scopes)})
 	h.renderKeys(w, r, v, http.StatusOK, keysData{NewSecret: secret, NewName: k.Name})
 }
 
@@ -121,7 +110,7 @@ func (h *handler) keyRevoke(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.notFound(w, r)
 		return
 	}
-	h.revoked(w, r, v, h.cfg.Store.APIKeyRevoke(r.Context(), v.User.OrgID, r.PathValue("key")))
+	h.revoked(w, r, v, "api_key", r.PathValue("key"), h.cfg.Store.APIKeyRevoke(r.Context(), v.User.OrgID, r.PathValue("key")))
 }
 
 func (h *handler) clientCreate(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -140,6 +129,7 @@ func (h *handler) clientCreate(w http.ResponseWriter, r *http.Request, v viewer)
 		return
 	}
 	h.log.InfoContext(r.Context(), "oauth client created on the web", "user_id", v.User.ID, "client_id", c.ClientID)
+	h.recordWeb(r, v, "web.oauth_client.create", "oauth_client", c.ID, map[string]string{"scopes": joinScopes(scopes)})
 	h.renderKeys(w, r, v, http.StatusOK, keysData{NewSecret: secret, NewClientID: c.ClientID, NewName: c.Name})
 }
 
@@ -148,11 +138,11 @@ func (h *handler) clientRevoke(w http.ResponseWriter, r *http.Request, v viewer)
 		h.notFound(w, r)
 		return
 	}
-	h.revoked(w, r, v, h.cfg.Store.OAuthClientRevoke(r.Context(), v.User.OrgID, r.PathValue("client")))
+	h.revoked(w, r, v, "oauth_client", r.PathValue("client"), h.cfg.Store.OAuthClientRevoke(r.Context(), v.User.OrgID, r.PathValue("client")))
 }
 
 // revoked answers a revocation: back to the list, or the page its error calls for.
-func (h *handler) revoked(w http.ResponseWriter, r *http.Request, v viewer, err error) {
+func (h *handler) revoked(w http.ResponseWriter, r *http.Request, v viewer, kind, id string, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		h.fail(w, r, v, &call.Error{Code: call.CodeNotFound, Message: "no such credential", Err: err})
@@ -160,6 +150,7 @@ func (h *handler) revoked(w http.ResponseWriter, r *http.Request, v viewer, err 
 		h.fail(w, r, v, &call.Error{Code: call.CodeUnavailable, Message: "storage is unavailable", Err: err})
 	default:
 		h.log.InfoContext(r.Context(), "credential revoked on the web", "user_id", v.User.ID, "path", r.URL.Path)
+		h.recordWeb(r, v, "web."+kind+".revoke", kind, id, nil)
 		http.Redirect(w, r, "/settings/keys", http.StatusSeeOther)
 	}
 }
@@ -169,4 +160,13 @@ func tempPassword() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// joinScopes lists scopes for an audit detail.
+func joinScopes(scopes []store.Scope) string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ",")
 }

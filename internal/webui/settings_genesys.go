@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callimport/callimport/internal/call"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/source/genesys"
 	"github.com/callimport/callimport/internal/store"
 )
@@ -295,43 +297,58 @@ func (h *handler) genesysConnSave(w http.ResponseWriter, r *http.Request, v view
 	f := connForm{Region: fv("region"), APIBaseURL: fv("api_base_url"), LoginBaseURL: fv("login_base_url"),
 		ClientID: fv("client_id"), SecretSet: d.Conn.SecretSet, Errors: fieldErrors{}}
 	secret := fv("client_secret")
-	if f.Region == "" && f.APIBaseURL == "" {
-		f.Errors["region"] = v.T.T("e_region_or_url")
-	} else if _, err := genesys.NewClient(genesys.Config{Region: f.Region, APIBaseURL: f.APIBaseURL, LoginBaseURL: f.LoginBaseURL,
-		ClientID: "x", ClientSecret: "x"}); err != nil {
-		field := "region"
-		if f.APIBaseURL != "" {
-			field = "api_base_url"
+	if h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
+		return
+	}
+	// The Manager checks and seals as the API does; a blank secret keeps
+	// the stored one.
+	in := connectors.GenesysConnectionInput{Region: f.Region, APIBaseURL: f.APIBaseURL, LoginBaseURL: f.LoginBaseURL, ClientID: f.ClientID}
+	if secret != "" {
+		in.ClientSecret = &secret
+	}
+	if _, err := h.cfg.Manager.PutGenesysConnection(r.Context(), v.User.OrgID, in); err != nil {
+		ce, ok := errors.AsType[*call.Error](err)
+		if !ok || ce.Code != call.CodeInvalid {
+			h.fail(w, r, v, err)
+			return
 		}
-		f.Errors[field] = v.T.T("e_region_or_url")
-	}
-	if f.ClientID == "" {
-		f.Errors["client_id"] = v.T.T("e_required")
-	}
-	if secret == "" && !f.SecretSet {
-		f.Errors["client_secret"] = v.T.T("e_required")
-	}
-	if len(f.Errors) > 0 {
+		connFieldErrors(f.Errors, v.T, f, ce)
 		d.Conn = f
 		h.renderGenesys(w, r, v, http.StatusUnprocessableEntity, d)
 		return
 	}
-	if secret != "" {
-		err = h.cfg.Genesys.PutConnection(r.Context(), v.User.OrgID, genesys.Connection{Region: f.Region, APIBaseURL: f.APIBaseURL,
-			LoginBaseURL: f.LoginBaseURL, ClientID: f.ClientID, ClientSecret: secret})
-	} else {
-		var old store.GenesysConnection
-		if old, err = st.GenesysConnectionGet(r.Context(), v.User.OrgID); err == nil {
-			_, err = st.GenesysConnectionPut(r.Context(), store.GenesysConnectionPutParams{OrgID: v.User.OrgID, Region: f.Region,
-				APIBaseURL: f.APIBaseURL, LoginBaseURL: f.LoginBaseURL, ClientID: f.ClientID, SecretSealed: old.SecretSealed})
+	h.log.InfoContext(r.Context(), "genesys connection saved", "org_id", v.User.OrgID, "by", v.User.ID)
+	h.recordWeb(r, v, "web.genesys_connection.save", "org", v.User.OrgID, map[string]string{"secret_changed": strconv.FormatBool(secret != "")})
+	redirectDone(w, r, genesysPath(camp.ID), "done_conn_saved")
+}
+
+// connFieldErrors puts the Manager's refusal of a connection on the
+// form's fields, in the viewer's language.
+func connFieldErrors(errs fieldErrors, t translator, f connForm, ce *call.Error) {
+	region := "region"
+	if f.APIBaseURL != "" {
+		region = "api_base_url"
+	}
+	if len(ce.Fields) == 0 { // the region or URLs were refused
+		errs[region] = t.T("e_region_or_url")
+	}
+	for _, fe := range ce.Fields {
+		switch fe.Field {
+		case "region":
+			errs[region] = t.T("e_region_or_url")
+		case "client_id":
+			errs["client_id"] = t.T("e_required")
+		case "client_secret":
+			if strings.Contains(fe.Reason, "decrypted") {
+				errs["client_secret"] = t.T("e_secret_unreadable")
+			} else {
+				errs["client_secret"] = t.T("e_required")
+			}
+		default:
+			errs[region] = fe.Field + ": " + fe.Reason
 		}
 	}
-	if err != nil {
-		h.fail(w, r, v, unavailable(err))
-		return
-	}
-	h.log.InfoContext(r.Context(), "genesys connection saved", "org_id", v.User.OrgID, "by", v.User.ID)
-	redirectDone(w, r, genesysPath(camp.ID), "done_conn_saved")
 }
 
 // genesysTest obtains a token with the stored connection and shows the
@@ -428,15 +445,29 @@ func (h *handler) genesysRuleSave(w http.ResponseWriter, r *http.Request, v view
 		h.renderGenesys(w, r, v, http.StatusUnprocessableEntity, d)
 		return
 	}
-	if err := h.cfg.Genesys.PutRule(r.Context(), v.User.OrgID, rs); err != nil {
-		h.fail(w, r, v, unavailable(err))
+	if h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
+		return
+	}
+	in := connectors.GenesysRuleInput{QueueIDs: rs.Rule.QueueIDs, Directions: rs.Rule.Directions,
+		MinDurationSeconds: int(rs.Rule.MinDuration / time.Second), MaxDurationSeconds: int(rs.Rule.MaxDuration / time.Second),
+		MinMOS: rs.Rule.MinMOS, AgentDailyQuota: rs.Rule.AgentDailyQuota, SamplePercent: rs.Rule.SamplePercent,
+		BackfillStart: rs.Rule.BackfillStart, IntervalSeconds: int(rs.Interval / time.Second), Enabled: rs.Enabled}
+	for _, q := range slices.Sorted(maps.Keys(rs.Rule.QueueDailyCap)) {
+		in.QueueDailyCap = append(in.QueueDailyCap, connectors.QueueCap{QueueID: q, Cap: rs.Rule.QueueDailyCap[q]})
+	}
+	if _, err := h.cfg.Manager.PutGenesysRule(r.Context(), v.User.OrgID, camp.ID, in); err != nil {
+		h.fail(w, r, v, err)
 		return
 	}
 	h.log.InfoContext(r.Context(), "genesys rule saved", "org_id", v.User.OrgID, "campaign_id", camp.ID, "by", v.User.ID)
+	h.recordWeb(r, v, "web.genesys_rule.save", "campaign", camp.ID, nil)
 	redirectDone(w, r, genesysPath(camp.ID), "done_rule_saved")
 }
 
-// genesysRun runs the campaign's rule once, now; the history shows the outcome.
+// genesysRun makes the campaign's rule due at once; the connectors'
+// scheduler runs it (serve's --genesys-tick, a minute by default) and the
+// history shows the outcome.
 func (h *handler) genesysRun(w http.ResponseWriter, r *http.Request, v viewer) {
 	camp, err := h.campaignOf(r, v)
 	if err != nil {
@@ -452,8 +483,17 @@ func (h *handler) genesysRun(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
-	if _, err := h.cfg.Genesys.RunRule(r.Context(), v.User.OrgID, camp.ID); err != nil {
-		h.log.WarnContext(r.Context(), "genesys run failed", "org_id", v.User.OrgID, "campaign_id", camp.ID, "error", err.Error())
+	// Due at once: the connectors' scheduler runs it at its next tick,
+	// under its database lease (one run at a time across processes).
+	sc, ok := h.cfg.Store.(store.Connectors)
+	if !ok || h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
+		return
 	}
+	if err := sc.ScheduleRunNow(r.Context(), store.ScheduleGenesys, camp.ID, v.User.OrgID, time.Now()); err != nil {
+		h.fail(w, r, v, unavailable(err))
+		return
+	}
+	h.recordWeb(r, v, "web.genesys_rule.run", "campaign", camp.ID, nil)
 	redirectDone(w, r, genesysPath(camp.ID), "done_rule_ran")
 }

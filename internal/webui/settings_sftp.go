@@ -2,26 +2,17 @@ package webui
 
 import (
 	"errors"
-	"net"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
-	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/ssh"
-
-	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/call"
-	"github.com/callimport/callimport/internal/source/sftppull"
+	"github.com/callimport/callimport/internal/connectors"
 	"github.com/callimport/callimport/internal/store"
-)
-
-var (
-	usernameRe    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
-	fingerprintRe = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}=?$`)
 )
 
 // minSFTPPassword is the shortest password accepted for an SFTP account.
@@ -76,7 +67,7 @@ func (h *handler) sftpStores() (store.SFTPAccounts, store.SFTPPull) {
 
 // sftpData loads the page's lists; forms are filled by the caller.
 func (h *handler) sftpData(r *http.Request, v viewer, camp call.Campaign) (sftpPageData, error) {
-	d := sftpPageData{Campaign: camp, Address: h.cfg.SFTPAddress, RunOn: h.cfg.PullRunner != nil,
+	d := sftpPageData{Campaign: camp, Address: h.cfg.SFTPAddress, RunOn: h.runOn(),
 		PullForm: pullForm{Port: "22", Folder: ".", Interval: "15", MinAge: "60", After: "delete"}}
 	accts, pulls := h.sftpStores()
 	if accts != nil {
@@ -93,7 +84,7 @@ func (h *handler) sftpData(r *http.Request, v viewer, camp call.Campaign) (sftpP
 				Disabled: a.Disabled, CreatedAt: formatTime(&a.CreatedAt), KeyCount: len(keyLines(a.AuthorizedKeys))})
 		}
 	}
-	if pulls != nil {
+	if pulls != nil && h.cfg.Manager != nil {
 		d.PullOn = true
 		list, err := pulls.PullSourceList(r.Context())
 		if err != nil {
@@ -160,55 +151,61 @@ func keyLines(s string) []string {
 	return out
 }
 
-// sftpAccountCreate creates an account limited to the path's campaign.
+// sftpAccountCreate creates an account limited to the path's campaign
+// through the connectors' Manager (the API's validation); its field
+// errors are shown in the viewer's language.
 func (h *handler) sftpAccountCreate(w http.ResponseWriter, r *http.Request, v viewer) {
 	camp, err := h.campaignOf(r, v)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	accts, _ := h.sftpStores()
-	if accts == nil {
+	if h.cfg.Manager == nil {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
 	f := accountForm{Username: strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))),
 		AuthorizedKeys: r.PostFormValue("authorized_keys"), Errors: fieldErrors{}}
 	pw := r.PostFormValue("password")
-	if !usernameRe.MatchString(f.Username) {
-		f.Errors["username"] = v.T.T("e_username")
-	}
 	keys := keyLines(f.AuthorizedKeys)
-	for i, l := range keys {
-		if _, _, _, _, err := ssh.ParseAuthorizedKey([]byte(l)); err != nil {
-			f.Errors["authorized_keys"] = v.T.Tf("e_key_line", i+1)
-			break
-		}
+	in := connectors.AccountInput{Username: &f.Username, PublicKeys: &keys, CampaignIDs: &[]string{camp.ID}}
+	if pw != "" {
+		in.Password = &pw
 	}
+	a, err := h.cfg.Manager.CreateAccount(r.Context(), v.User.OrgID, in)
+	if err == nil {
+		h.log.InfoContext(r.Context(), "sftp account created", "org_id", v.User.OrgID, "campaign_id", camp.ID, "by", v.User.ID)
+		h.recordWeb(r, v, "web.sftp_account.create", "sftp_account", a.ID, map[string]string{"campaign_id": camp.ID})
+		redirectDone(w, r, sftpPath(camp.ID), "done_account_created")
+		return
+	}
+	ce, ok := errors.AsType[*call.Error](err)
 	switch {
-	case pw != "" && len(pw) < minSFTPPassword:
-		f.Errors["password"] = v.T.Tf("e_password_short", minSFTPPassword)
-	case pw == "" && len(keys) == 0:
-		f.Errors["password"] = v.T.T("e_password_or_key")
-	}
-	if len(f.Errors) == 0 {
-		hash := ""
-		if pw != "" {
-			hash = auth.HashPassword(pw)
+	case ok && ce.Code == call.CodeConflict:
+		f.Errors["username"] = v.T.T("e_username_taken")
+	case ok && ce.Code == call.CodeInvalid:
+		for _, fe := range ce.Fields {
+			switch fe.Field {
+			case "username":
+				f.Errors["username"] = v.T.T("e_username")
+			case "public_keys":
+				var i int
+				if _, serr := fmt.Sscanf(fe.Reason, "item %d", &i); serr == nil && f.Errors["authorized_keys"] == "" {
+					f.Errors["authorized_keys"] = v.T.Tf("e_key_line", i+1)
+				}
+			case "password":
+				if pw != "" {
+					f.Errors["password"] = v.T.Tf("e_password_short", minSFTPPassword)
+				} else {
+					f.Errors["password"] = v.T.T("e_password_or_key")
+				}
+			default:
+				f.Errors["username"] = fe.Field + ": " + fe.Reason
+			}
 		}
-		_, err = accts.SFTPAccountCreate(r.Context(), store.SFTPAccountCreateParams{OrgID: v.User.OrgID, Username: f.Username,
-			PasswordHash: hash, AuthorizedKeys: strings.Join(keys, "\n"), CampaignIDs: []string{camp.ID}})
-		switch {
-		case errors.Is(err, store.ErrAlreadyExists):
-			f.Errors["username"] = v.T.T("e_username_taken")
-		case err != nil:
-			h.fail(w, r, v, unavailable(err))
-			return
-		default:
-			h.log.InfoContext(r.Context(), "sftp account created", "org_id", v.User.OrgID, "campaign_id", camp.ID, "by", v.User.ID)
-			redirectDone(w, r, sftpPath(camp.ID), "done_account_created")
-			return
-		}
+	default:
+		h.fail(w, r, v, err)
+		return
 	}
 	d, err := h.sftpData(r, v, camp)
 	if err != nil {
@@ -249,14 +246,19 @@ func (h *handler) sftpAccountDisable(w http.ResponseWriter, r *http.Request, v v
 		return
 	}
 	off := r.PostFormValue("disabled") != "0"
-	if _, err := accts.SFTPAccountUpdate(r.Context(), store.SFTPAccountUpdateParams{OrgID: v.User.OrgID, ID: a.ID, Disabled: &off}); err != nil {
-		h.fail(w, r, v, unavailable(err))
+	if h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
+		return
+	}
+	if _, err := h.cfg.Manager.UpdateAccount(r.Context(), v.User.OrgID, a.ID, connectors.AccountInput{Disabled: &off}); err != nil {
+		h.fail(w, r, v, err)
 		return
 	}
 	key := "done_account_enabled"
 	if off {
 		key = "done_account_disabled"
 	}
+	h.recordWeb(r, v, "web.sftp_account.disable", "sftp_account", a.ID, map[string]string{"disabled": strconv.FormatBool(off)})
 	redirectDone(w, r, sftpPath(camp.ID), key)
 }
 
@@ -272,10 +274,15 @@ func (h *handler) sftpAccountDelete(w http.ResponseWriter, r *http.Request, v vi
 		h.fail(w, r, v, err)
 		return
 	}
-	if err := accts.SFTPAccountDelete(r.Context(), v.User.OrgID, a.ID); err != nil {
-		h.fail(w, r, v, unavailable(err))
+	if h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
 		return
 	}
+	if err := h.cfg.Manager.DeleteAccount(r.Context(), v.User.OrgID, a.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	h.recordWeb(r, v, "web.sftp_account.delete", "sftp_account", a.ID, nil)
 	redirectDone(w, r, sftpPath(camp.ID), "done_account_deleted")
 }
 
@@ -306,7 +313,9 @@ func formOfSource(p store.PullSource) pullForm {
 }
 
 // pullSave creates a pull source or replaces the one named by the form's
-// id. A blank password or private key keeps the stored one.
+// id through the connectors' Manager (the API's validation and sealing);
+// its field errors are shown in the viewer's language. A blank password
+// or private key keeps the stored one.
 func (h *handler) pullSave(w http.ResponseWriter, r *http.Request, v viewer) {
 	camp, err := h.campaignOf(r, v)
 	if err != nil {
@@ -314,7 +323,7 @@ func (h *handler) pullSave(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	_, pulls := h.sftpStores()
-	if pulls == nil {
+	if pulls == nil || h.cfg.Manager == nil {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
@@ -324,32 +333,21 @@ func (h *handler) pullSave(w http.ResponseWriter, r *http.Request, v viewer) {
 		Folder: fv("folder"), Pattern: fv("pattern"), Recursive: r.PostFormValue("recursive") != "", Interval: fv("interval"),
 		MinAge: fv("min_age"), After: fv("after"), MoveFolder: fv("move_folder"), Errors: fieldErrors{}}
 	password, key := r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("private_key"))
-	var old store.PullSource
 	if f.ID != "" {
-		if old, err = h.sourceOf(r, v, pulls, camp.ID, f.ID); err != nil {
+		old, err := h.sourceOf(r, v, pulls, camp.ID, f.ID)
+		if err != nil {
 			h.fail(w, r, v, err)
 			return
 		}
 		f.PasswordSet, f.KeySet = old.PasswordSealed != "", old.PrivateKeySealed != ""
 	}
-	if f.Host == "" || strings.ContainsAny(f.Host, " /@") || (strings.Contains(f.Host, ":") && net.ParseIP(f.Host) == nil) {
-		f.Errors["host"] = t.T("e_host")
-	}
-	port := intField(f.Errors, t, "port", f.Port, 22, 1, 65535)
-	if f.Username == "" {
-		f.Errors["username"] = t.T("e_required")
-	}
-	if !fingerprintRe.MatchString(f.Fingerprint) {
-		f.Errors["fingerprint"] = t.T("e_fingerprint")
-	}
 	if f.Folder == "" {
 		f.Folder = "."
 	}
-	if _, err := path.Match(f.Pattern, ""); err != nil {
-		f.Errors["pattern"] = t.T("e_pattern")
-	}
-	interval := intField(f.Errors, t, "interval", f.Interval, 15, 1, 7*24*60)
-	minAge := intField(f.Errors, t, "min_age", f.MinAge, 60, 0, 7*24*3600)
+	// Numbers are parsed here; their bounds are the Manager's.
+	port := intField(f.Errors, t, "port", f.Port, 22, math.MinInt32, math.MaxInt32)
+	interval := intField(f.Errors, t, "interval", f.Interval, 15, math.MinInt32/60, math.MaxInt32/60)
+	minAge := intField(f.Errors, t, "min_age", f.MinAge, 60, math.MinInt32, math.MaxInt32)
 	after := f.After
 	if after == "move" {
 		after = "move:" + f.MoveFolder
@@ -357,43 +355,35 @@ func (h *handler) pullSave(w http.ResponseWriter, r *http.Request, v viewer) {
 			f.Errors["move_folder"] = t.T("e_required")
 		}
 	}
-	if _, err := sftppull.ParseAction(after); err != nil && f.Errors["move_folder"] == "" {
-		f.Errors["after"] = t.T("e_after")
-	}
-	if key != "" {
-		if _, err := ssh.ParsePrivateKey([]byte(key)); err != nil {
-			f.Errors["private_key"] = t.T("e_private_key")
-		}
-	}
-	if (password != "" || key != "") && h.cfg.PullSealer == nil {
-		f.Errors["password"] = t.T("e_no_secret_key")
-	}
-	if password == "" && key == "" && !f.PasswordSet && !f.KeySet {
-		f.Errors["password"] = t.T("e_password_or_key")
-	}
 	if len(f.Errors) == 0 {
-		ps, ks, err := sftppull.SealSecrets(h.cfg.PullSealer, v.User.OrgID, password, key)
-		if err != nil {
+		intervalS, on := interval*60, true
+		in := connectors.PullSourceInput{Host: &f.Host, Port: &port, Username: &f.Username, HostKeyFingerprint: &f.Fingerprint,
+			Folder: &f.Folder, Pattern: &f.Pattern, Recursive: &f.Recursive, IntervalSeconds: &intervalS,
+			MinAgeSeconds: &minAge, AfterAction: &after, Enabled: &on}
+		if password != "" {
+			in.Password = &password
+		}
+		if key != "" {
+			in.PrivateKey = &key
+		}
+		var p connectors.PullSource
+		if f.ID == "" {
+			p, err = h.cfg.Manager.CreatePullSource(r.Context(), v.User.OrgID, camp.ID, in)
+		} else {
+			p, err = h.cfg.Manager.UpdatePullSource(r.Context(), v.User.OrgID, f.ID, in)
+		}
+		if err == nil {
+			h.log.InfoContext(r.Context(), "pull source saved", "org_id", v.User.OrgID, "source", p.ID, "by", v.User.ID)
+			h.recordWeb(r, v, "web.pull_source.save", "pull_source", p.ID, map[string]string{"campaign_id": camp.ID})
+			redirectDone(w, r, sftpPath(camp.ID), "done_source_saved")
+			return
+		}
+		ce, ok := errors.AsType[*call.Error](err)
+		if !ok || ce.Code != call.CodeInvalid {
 			h.fail(w, r, v, err)
 			return
 		}
-		if ps == "" {
-			ps = old.PasswordSealed
-		}
-		if ks == "" {
-			ks = old.PrivateKeySealed
-		}
-		p, err := pulls.PullSourcePut(r.Context(), store.PullSourcePutParams{ID: f.ID, OrgID: v.User.OrgID, CampaignID: camp.ID,
-			Host: f.Host, Port: port, Username: f.Username, PasswordSealed: ps, PrivateKeySealed: ks,
-			HostKeyFingerprint: f.Fingerprint, Folder: f.Folder, Pattern: f.Pattern, Recursive: f.Recursive,
-			IntervalSeconds: interval * 60, MinAgeSeconds: minAge, AfterAction: after, Enabled: true})
-		if err != nil {
-			h.fail(w, r, v, unavailable(err))
-			return
-		}
-		h.log.InfoContext(r.Context(), "pull source saved", "org_id", v.User.OrgID, "source", p.ID, "by", v.User.ID)
-		redirectDone(w, r, sftpPath(camp.ID), "done_source_saved")
-		return
+		pullFieldErrors(f.Errors, t, ce.Fields)
 	}
 	d, err := h.sftpData(r, v, camp)
 	if err != nil {
@@ -402,6 +392,37 @@ func (h *handler) pullSave(w http.ResponseWriter, r *http.Request, v viewer) {
 	}
 	d.PullForm = f
 	h.renderSFTP(w, r, v, http.StatusUnprocessableEntity, d)
+}
+
+// pullFieldErrors puts the Manager's field errors of a pull source on the
+// form's fields, in the viewer's language.
+func pullFieldErrors(errs fieldErrors, t translator, fields []call.FieldError) {
+	for _, fe := range fields {
+		switch fe.Field {
+		case "host":
+			errs["host"] = t.T("e_host")
+		case "port":
+			errs["port"] = t.Tf("e_range", 1, 65535)
+		case "username":
+			errs["username"] = t.T("e_required")
+		case "host_key_fingerprint":
+			errs["fingerprint"] = t.T("e_fingerprint")
+		case "pattern":
+			errs["pattern"] = t.T("e_pattern")
+		case "interval_seconds":
+			errs["interval"] = t.Tf("e_range", 1, 7*24*60)
+		case "min_age_seconds":
+			errs["min_age"] = t.Tf("e_range", 0, 7*24*3600)
+		case "after_action":
+			errs["after"] = t.T("e_after")
+		case "private_key":
+			errs["private_key"] = t.T("e_private_key")
+		case "password":
+			errs["password"] = t.T("e_password_or_key")
+		default:
+			errs["host"] = fe.Field + ": " + fe.Reason
+		}
+	}
 }
 
 func (h *handler) pullDelete(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -416,14 +437,22 @@ func (h *handler) pullDelete(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, err)
 		return
 	}
-	if err := pulls.PullSourceDelete(r.Context(), v.User.OrgID, p.ID); err != nil {
-		h.fail(w, r, v, unavailable(err))
+	if h.cfg.Manager == nil {
+		h.fail(w, r, v, campaignNotFound())
 		return
 	}
+	// The Manager removes its schedule too.
+	if err := h.cfg.Manager.DeletePullSource(r.Context(), v.User.OrgID, p.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	h.recordWeb(r, v, "web.pull_source.delete", "pull_source", p.ID, nil)
 	redirectDone(w, r, sftpPath(camp.ID), "done_source_deleted")
 }
 
-// pullRun runs a source once, now, and records the run in its history.
+// pullRun makes a source due at once through the Manager (RunPullSourceNow):
+// the scheduler runs it in the background under its database lease (one
+// run at a time across processes) and the history shows the outcome.
 func (h *handler) pullRun(w http.ResponseWriter, r *http.Request, v viewer) {
 	camp, err := h.campaignOf(r, v)
 	if err != nil {
@@ -436,12 +465,17 @@ func (h *handler) pullRun(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, err)
 		return
 	}
-	if h.cfg.PullRunner == nil {
+	if !h.runOn() {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
-	if _, err := h.cfg.PullRunner.RunStored(r.Context(), pulls, h.cfg.PullSealer, p); err != nil {
-		h.log.WarnContext(r.Context(), "pull run failed", "source", p.ID, "error", err.Error())
+	if err := h.cfg.Manager.RunPullSourceNow(r.Context(), v.User.OrgID, p.ID); err != nil {
+		h.fail(w, r, v, err)
+		return
 	}
+	h.recordWeb(r, v, "web.pull_source.run", "pull_source", p.ID, nil)
 	redirectDone(w, r, sftpPath(camp.ID), "done_source_ran")
 }
+
+// runOn reports whether pull sources can be run from the page.
+func (h *handler) runOn() bool { return h.cfg.Manager != nil && h.cfg.Manager.Pull() != nil }

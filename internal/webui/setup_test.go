@@ -32,12 +32,21 @@ type env struct {
 // setup starts the application; tweak adjusts the web config.
 func setup(t *testing.T, tweak func(*webui.Config)) *env {
 	t.Helper()
-	e := apptest.Start(t, apptest.Options{})
+	return setupWith(t, apptest.Options{}, func(_ *apptest.Env, c *webui.Config) {
+		if tweak != nil {
+			tweak(c)
+		}
+	})
+}
+
+// setupWith is setup on a server started with opts, with a tweak that
+// sees the running server.
+func setupWith(t *testing.T, opts apptest.Options, tweak func(*apptest.Env, *webui.Config)) *env {
+	t.Helper()
+	e := apptest.Start(t, opts)
 	cfg := webui.Config{Store: e.Server.Store, Ingest: e.Server.Ingest, Bucket: e.Server.Bucket, Auth: e.Server.Auth,
 		SessionKey: []byte(strings.Repeat("k", 32)), SessionTTL: time.Hour, EventsEvery: 100 * time.Millisecond}
-	if tweak != nil {
-		tweak(&cfg)
-	}
+	tweak(e, &cfg)
 	h, err := webui.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -142,6 +142,7 @@ func TestPullRunNowImports(t *testing.T) {
 	if r := e.post(t, a, page+"/pull/"+srcs[0].ID+"/run", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("run: %d", r.Status)
 	}
+	e.waitRuns(t, srcs[0].ID, 1)
 	calls, _, err := e.Store.CallList(t.Context(), store.CallListParams{OrgID: e.A.OrgID, CampaignID: e.A.CampaignID})
 	if err != nil || len(calls) != 1 || calls[0].Source != call.SourceSFTPPull || calls[0].FileName != "call1.wav" {
 		t.Fatalf("calls after the run: %+v %v", calls, err)
@@ -154,6 +155,7 @@ func TestPullRunNowImports(t *testing.T) {
 	if r := e.post(t, a, page+"/pull/"+srcs[0].ID+"/run", url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("second run: %d", r.Status)
 	}
+	e.waitRuns(t, srcs[0].ID, 2)
 	if calls, _, _ := e.Store.CallList(t.Context(), store.CallListParams{OrgID: e.A.OrgID, CampaignID: e.A.CampaignID}); len(calls) != 1 {
 		t.Fatalf("a kept file was imported again: %d calls", len(calls))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/callimport/callimport/internal/auth/totp"
@@ -144,6 +145,7 @@ func (h *handler) enrol(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	h.log.InfoContext(ctx, "two-factor authentication turned on", "user_id", v.User.ID, "org_id", v.User.OrgID)
+	h.recordWeb(r, v, "web.totp.enrol", "user", v.User.ID, nil)
 	h.renderAccount(w, r, v, http.StatusOK, accountData{Codes: codes, Notice: v.T.T("tf_enrolled")})
 }
 
@@ -168,6 +170,7 @@ func (h *handler) regenerateRecovery(w http.ResponseWriter, r *http.Request, v v
 		return
 	}
 	h.log.InfoContext(r.Context(), "recovery codes replaced", "user_id", v.User.ID, "org_id", v.User.OrgID)
+	h.recordWeb(r, v, "web.totp.recovery_codes", "user", v.User.ID, nil)
 	h.renderAccount(w, r, v, http.StatusOK, accountData{Codes: codes, Notice: v.T.T("tf_codes_new")})
 }
 
@@ -196,6 +199,7 @@ func (h *handler) disableTOTP(w http.ResponseWriter, r *http.Request, v viewer) 
 		return
 	}
 	h.log.InfoContext(r.Context(), "two-factor authentication turned off", "user_id", v.User.ID, "org_id", v.User.OrgID)
+	h.recordWeb(r, v, "web.totp.disable", "user", v.User.ID, nil)
 	h.renderAccount(w, r, v, http.StatusOK, accountData{Notice: v.T.T("tf_disabled")})
 }
 
@@ -272,5 +276,6 @@ func (h *handler) orgSecuritySave(w http.ResponseWriter, r *http.Request, v view
 		return
 	}
 	h.log.InfoContext(r.Context(), "two-factor requirement set", "org_id", v.User.OrgID, "user_id", v.User.ID, "require", require)
+	h.recordWeb(r, v, "web.totp.org_require", "org", v.User.OrgID, map[string]string{"require": strconv.FormatBool(require)})
 	h.renderOrg(w, r, v, http.StatusOK, orgData{Notice: v.T.T("tf_saved")})
 }

@@ -7,6 +7,7 @@ import "maps"
 func messages() map[string][2]string {
 	m := baseMessages()
 	maps.Copy(m, totpMessages())
+	maps.Copy(m, adminMessages())
 	return m
 }
 

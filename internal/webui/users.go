@@ -3,6 +3,7 @@ package webui
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/callimport/callimport/internal/auth"
@@ -56,6 +57,7 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, v viewer) {
 		return
 	}
 	h.log.InfoContext(r.Context(), "user invited on the web", "user_id", v.User.ID, "new_user_id", u.ID)
+	h.recordWeb(r, v, "web.user.invite", "user", u.ID, map[string]string{"role": string(u.Role)})
 	h.renderUsers(w, r, v, http.StatusOK, usersData{NewEmail: u.Email, NewPassword: pw})
 }
 
@@ -100,6 +102,12 @@ func (h *handler) userChange(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, &call.Error{Code: call.CodeUnavailable, Message: "storage is unavailable", Err: err})
 	default:
 		h.log.InfoContext(r.Context(), "user changed on the web", "user_id", v.User.ID, "target_user_id", id)
+		if p.Role != nil {
+			h.recordWeb(r, v, "web.user.role", "user", id, map[string]string{"role": string(*p.Role)})
+		}
+		if p.Disabled != nil {
+			h.recordWeb(r, v, "web.user.disable", "user", id, map[string]string{"disabled": strconv.FormatBool(*p.Disabled)})
+		}
 		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 	}
 }

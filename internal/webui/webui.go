@@ -18,8 +18,16 @@
 // from the server's offset) and learns outcomes from an event stream
 // (Server-Sent Events, /campaigns/{id}/events) that looks at the store every
 // Config.EventsEvery per open stream; streams end when Config.Done closes.
-// Administrators manage users, API keys and OAuth clients under /settings/;
-// members get a 403 page there.
+// Administrators manage users, API keys and OAuth clients under /settings/,
+// read the organisation's audit trail at /settings/audit (filters, pages,
+// a JSON lines export identical to GET /v1/audit-events?format=jsonl),
+// request erasures of personal data at /settings/privacy (Config.Privacy)
+// and change a campaign's name, description, retention and metadata
+// requirement at /campaigns/{id}/settings; members get a 403 page there.
+// Page reads of calls and recordings and every settings change are
+// recorded in Config.Audit as "web.<thing>" events (ids only). The channel
+// pages manage SFTP accounts, pull sources and Genesys through
+// Channels.Manager, the service of the REST API.
 package webui
 
 import (
@@ -36,6 +44,7 @@ import (
 	"github.com/callimport/callimport/internal/auth"
 	"github.com/callimport/callimport/internal/blob"
 	"github.com/callimport/callimport/internal/ingest"
+	"github.com/callimport/callimport/internal/privacy"
 	"github.com/callimport/callimport/internal/store"
 )
 
@@ -74,6 +83,9 @@ type Config struct {
 	// Auth, when set, enables the settings pages for API keys and OAuth
 	// clients (administrators only).
 	Auth *auth.Service
+	// Privacy, when set, enables the erasure pages under /settings/privacy
+	// (administrators only).
+	Privacy *privacy.Service
 	// UploadChunk is the size of each PATCH of the import page's resumable
 	// uploads; defaults to 8 MiB.
 	UploadChunk int64
@@ -168,6 +180,7 @@ func New(cfg Config) (*App, error) {
 	h.routesChannels(mux)
 	mux.HandleFunc("GET /campaigns/{id}/events", h.api(h.events))
 	h.routesSettings(mux)
+	h.routesAdmin(mux)
 	mux.HandleFunc("/", h.notFound)
 	return &App{h: h, serve: headers(h.cop.Handler(mux))}, nil
 }
