@@ -81,6 +81,9 @@ type Connectors interface {
 	// if owner lost it.
 	ScheduleRelease(ctx context.Context, p ScheduleReleaseParams) error
 	// ScheduleRunNow makes the item due at once (creating its schedule).
+	// Asked while the item runs, it stays due after that run's release:
+	// a claim sets NextRunAt to the lease's end and renewals move both, so
+	// an earlier NextRunAt at release time is a run-now request.
 	ScheduleRunNow(ctx context.Context, kind, key, orgID string, now time.Time) error
 	// ScheduleGet returns ErrNotFound if the organisation's item has none.
 	ScheduleGet(ctx context.Context, orgID, kind, key string) (Schedule, error)

@@ -13,11 +13,13 @@ func newConnectorsQueries() *storesql.ConnectorsQueries {
 		GenesysRuleDelete:    `DELETE FROM genesys_rules WHERE org_id = $1 AND campaign_id = $2`,
 		ScheduleEnsure: `INSERT INTO connector_schedules (kind, item_id, org_id, next_run_at, lease_until, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-		ScheduleClaim: `UPDATE connector_schedules SET lease_owner = $1, lease_until = $2
+		ScheduleClaim: `UPDATE connector_schedules SET lease_owner = $1, lease_until = $2, next_run_at = $2
 			WHERE kind = $3 AND item_id = $4 AND next_run_at <= $5 AND (lease_owner = '' OR lease_until < $5)
 			RETURNING ` + scheduleCols,
-		ScheduleRenew: `UPDATE connector_schedules SET lease_until = $1 WHERE kind = $2 AND item_id = $3 AND lease_owner = $4`,
-		ScheduleRelease: `UPDATE connector_schedules SET lease_owner = '', next_run_at = $1, last_run_at = $2,
+		ScheduleRenew: `UPDATE connector_schedules SET next_run_at = CASE WHEN next_run_at >= lease_until THEN $1 ELSE next_run_at END,
+				lease_until = $1 WHERE kind = $2 AND item_id = $3 AND lease_owner = $4`,
+		ScheduleRelease: `UPDATE connector_schedules SET lease_owner = '',
+				next_run_at = CASE WHEN next_run_at < lease_until THEN next_run_at ELSE $1 END, last_run_at = $2,
 				last_import_at = COALESCE($3, last_import_at)
 			WHERE kind = $4 AND item_id = $5 AND lease_owner = $6`,
 		ScheduleRunNow: `UPDATE connector_schedules SET next_run_at = $1 WHERE kind = $2 AND item_id = $3`,

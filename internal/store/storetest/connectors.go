@@ -142,6 +142,29 @@ func testScheduleLease(t *testing.T, s store.Store) {
 		NextRunAt: t0, FinishedAt: t0}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("release by the lapsed owner: %v, want ErrNotFound", err)
 	}
+	// "Run now" asked while p4 runs (and renews) is not lost when p4's run
+	// ends: the item stays due.
+	t4 := t0.Add(22 * time.Minute)
+	if err := c.ScheduleRenew(ctx, store.ScheduleSFTPPull, "src1", "p4", t4.Add(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ScheduleRunNow(ctx, store.ScheduleSFTPPull, "src1", f.org.ID, t4.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ScheduleRelease(ctx, store.ScheduleReleaseParams{Kind: store.ScheduleSFTPPull, Key: "src1", Owner: "p4",
+		NextRunAt: t4.Add(time.Hour), FinishedAt: t4.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := claim("p5", t4.Add(2*time.Minute)); !ok {
+		t.Fatal("a run asked for during a run was lost when that run ended")
+	}
+	if err := c.ScheduleRelease(ctx, store.ScheduleReleaseParams{Kind: store.ScheduleSFTPPull, Key: "src1", Owner: "p5",
+		NextRunAt: t4.Add(time.Hour), FinishedAt: t4.Add(3 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.ScheduleGet(ctx, f.org.ID, store.ScheduleSFTPPull, "src1"); err != nil || !got.NextRunAt.Equal(t4.Add(time.Hour)) {
+		t.Fatalf("after a run without a run-now request: %+v, %v; want next run %s", got, err, t4.Add(time.Hour))
+	}
 	list, err := c.ScheduleList(ctx, f.org.ID, store.ScheduleSFTPPull)
 	if err != nil || len(list) != 1 || list[0].LastImportAt == nil || !list[0].LastImportAt.Equal(imported) {
 		t.Fatalf("ScheduleList = %+v, %v", list, err)
