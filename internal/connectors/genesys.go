@@ -471,3 +471,23 @@ func (m *Manager) PreviewGenesysRule(ctx context.Context, orgID, campaignID stri
 	return GenesysPreview{From: pv.From.UTC(), To: pv.To.UTC(), Candidates: pv.Candidates, Kept: pv.Kept,
 		Skipped: reasons(pv.Skipped), ByQueue: counts(pv.ByQueue), ByAgent: counts(pv.ByAgent)}, nil
 }
+
+// RunGenesysRuleNow makes the campaign's rule due at once and wakes this
+// process's scheduler; the run happens in the background, under the
+// rule's lease (at most one at a time across processes).
+func (m *Manager) RunGenesysRuleNow(ctx context.Context, orgID, campaignID string) error {
+	if err := m.genesysOn(); err != nil {
+		return err
+	}
+	if _, err := m.st.GenesysRuleGet(ctx, orgID, campaignID); err != nil {
+		return notFound("Genesys export rule", err)
+	}
+	if err := m.st.ScheduleRunNow(ctx, store.ScheduleGenesys, campaignID, orgID, m.now()); err != nil {
+		return unavailable(err)
+	}
+	select {
+	case m.gkick <- struct{}{}:
+	default:
+	}
+	return nil
+}

@@ -75,6 +75,8 @@ type Manager struct {
 	now   func() time.Time
 	sched *Scheduler
 	kick  chan struct{}
+	// gkick wakes the Genesys loop (RunGenesysRuleNow).
+	gkick chan struct{}
 	audit audit.Recorder
 	// observe is Config.ObserveRun.
 	observe func(connector string, ok bool)
@@ -84,6 +86,7 @@ type Manager struct {
 func New(cfg Config) *Manager {
 	m := &Manager{st: cfg.Store, kr: cfg.Keyring, gen: cfg.Genesys, pull: cfg.Pull, quiet: cfg.QuietAfter,
 		log: cfg.Logger, now: cfg.Now, kick: make(chan struct{}, 1),
+		gkick: make(chan struct{}, 1),
 		audit: cfg.Audit, observe: cfg.ObserveRun}
 	if m.audit == nil {
 		m.audit = audit.Discard{}
@@ -205,7 +208,7 @@ func (m *Manager) RunPullLoop(ctx context.Context, tick time.Duration) error {
 
 // RunGenesysLoop runs due export rules every tick until ctx ends.
 func (m *Manager) RunGenesysLoop(ctx context.Context, tick time.Duration) error {
-	return m.loop(ctx, tick, nil, m.RunGenesysDue, "genesys")
+	return m.loop(ctx, tick, m.gkick, m.RunGenesysDue, "genesys")
 }
 
 func (m *Manager) loop(ctx context.Context, tick time.Duration, kick chan struct{}, due func(context.Context) error, what string) error {

@@ -145,7 +145,7 @@ func withChannelMessages(m map[string][2]string) map[string][2]string {
 		"done_source_ran":                {"The run has started; its line appears in the history when it is over (reload the page).", "L'exécution a commencé ; sa ligne apparaît dans l'historique une fois terminée (rechargez la page)."},
 		"done_conn_saved":                {"The connection was saved.", "La connexion a été enregistrée."},
 		"done_rule_saved":                {"The rule was saved.", "La règle a été enregistrée."},
-		"done_rule_ran":                  {"The run is scheduled: it starts within a minute; its line appears in the history when it is over.", "L'exécution est programmée : elle commence dans la minute ; sa ligne apparaît dans l'historique une fois terminée."},
+		"done_rule_ran":                  {"The run has started in the background; its line appears in the history when it is over.", "L'exécution a démarré en arrière-plan ; sa ligne apparaît dans l'historique une fois terminée."},
 		"skip_" + genesys.SkipNotVoice:   {"not voice", "pas de la voix"},
 		"skip_" + genesys.SkipNoAgent:    {"no agent on the queues", "aucun agent sur les files"},
 		"skip_" + genesys.SkipDirection:  {"direction", "sens"},

@@ -483,14 +483,13 @@ func (h *handler) genesysRun(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
-	// Due at once: the connectors' scheduler runs it at its next tick,
+	// Due at once: the connectors' scheduler runs it in the background,
 	// under its database lease (one run at a time across processes).
-	sc, ok := h.cfg.Store.(store.Connectors)
-	if !ok || h.cfg.Manager == nil {
+	if h.cfg.Manager == nil {
 		h.fail(w, r, v, campaignNotFound())
 		return
 	}
-	if err := sc.ScheduleRunNow(r.Context(), store.ScheduleGenesys, camp.ID, v.User.OrgID, time.Now()); err != nil {
+	if err := h.cfg.Manager.RunGenesysRuleNow(r.Context(), v.User.OrgID, camp.ID); err != nil {
 		h.fail(w, r, v, unavailable(err))
 		return
 	}
