@@ -194,7 +194,22 @@ func TestPrivacyEventsInTrail(t *testing.T) {
 					time.Sleep(20 * time.Millisecond)
 				}
 			}
-			recs := s.chain(t, org.ID)
+			// The job records erasure.done just after it marks the erasure
+			// done: wait for the records too.
+			var recs []store.AuditRecord
+			for range 250 {
+				recs = s.chain(t, org.ID)
+				done := 0
+				for _, r := range recs {
+					if r.Action == privacy.ActionErasureDone {
+						done++
+					}
+				}
+				if done >= 2 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			seen := map[string]int{}
 			for _, r := range recs {
 				callID, ok := want[r.TargetID]

@@ -170,8 +170,15 @@ func TestPullSources(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			h.json(t, request{method: "GET", path: "/v1/pull-sources/" + src.ID + "/runs?limit=5", apiKey: h.A.ReadKey}, http.StatusOK, &runs)
-			if len(runs.Data) != 1 || len(runs.Data[0].Errors) == 0 || !strings.HasPrefix(runs.Data[0].Errors[0], "run failed: ") {
+			// One run, or two when the scheduler's first run of the new
+			// source was under way when "run now" came (it is kept, not lost).
+			if len(runs.Data) == 0 || len(runs.Data) > 2 {
 				t.Fatalf("runs %+v", runs.Data)
+			}
+			for _, r := range runs.Data {
+				if len(r.Errors) == 0 || !strings.HasPrefix(r.Errors[0], "run failed: ") {
+					t.Fatalf("runs %+v", runs.Data)
+				}
 			}
 			if src.LastRunAt == nil || src.LastImportAt != nil {
 				t.Fatalf("health after a failed run %+v", src)
