@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/store"
 	"github.com/callimport/callimport/internal/testenv"
