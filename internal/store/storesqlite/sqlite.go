@@ -150,7 +150,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	d := newDialect()
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err == nil {
-		err = storesql.Migrate(ctx, db, d, fsys, cfg.Logger)
+		err = migrateRetrying(ctx, db, d, fsys, cfg.Logger)
 	}
 	if err != nil {
 		_ = db.Close()
@@ -183,4 +183,23 @@ func (db *DB) Close() error {
 		return fmt.Errorf("close sqlite: optimize: %w", optErr)
 	}
 	return nil
+}
+
+// migrateRetrying migrates, trying again a few times when the file is
+// locked: processes opening a new database at the same moment (serve and
+// an admin command) can find it locked while another one switches it to
+// WAL, before the busy timeout applies.
+func migrateRetrying(ctx context.Context, db *sql.DB, d *storesql.Dialect, fsys fs.FS, log *slog.Logger) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = storesql.Migrate(ctx, db, d, fsys, log)
+		if err == nil || !errors.Is(err, store.ErrUnavailable) || attempt == 5 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+		}
+	}
 }
