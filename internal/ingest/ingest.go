@@ -272,30 +272,39 @@ func (s *Service) existing(ctx context.Context, orgID string, p store.CallCreate
 
 // write streams r into key, hashing it, and returns its size and SHA-256.
 // On any failure the partial blob and its intake are removed.
+//
+// The intake row, which lets the orphan cleaner find the blob if the call
+// is never committed, is recorded while the bytes are copied into a
+// temporary object (a crash then leaves only a temporary file, removed by
+// the bucket's sweep) and must be committed before the object is made
+// visible under its key. So a slow database write (SQLite has one writer,
+// shared with the jobs) does not hold up the sender.
 func (s *Service) write(ctx context.Context, key string, r io.Reader) (int64, string, error) {
-	if err := s.store.IntakeCreate(ctx, store.IntakeCreateParams{BlobKey: key, CreatedAt: s.cfg.Now()}); err != nil {
-		return 0, "", unavailable("record intake", err)
-	}
+	intake := s.recordIntake(ctx, key)
 	w, err := s.bucket.NewWriter(ctx, key)
 	if err != nil {
+		_ = intake.wait()
 		s.forget(ctx, key)
 		return 0, "", unavailable("open blob writer", err)
 	}
 	h := sha256.New()
-	n, err := copyHashed(w, h, r, s.cfg.MaxFileSize+1)
+	n, err := copyHashed(w, h, intake.guard(r), s.cfg.MaxFileSize+1)
 	if err == nil && n > s.cfg.MaxFileSize {
 		err = &call.Error{Code: call.CodeTooLarge,
 			Message: fmt.Sprintf("the file is larger than the limit of %d bytes", s.cfg.MaxFileSize),
 			Fields:  []call.FieldError{{Field: "file", Reason: "is too large"}}}
 	}
-	if err != nil {
+	if ierr := intake.wait(); err != nil || ierr != nil {
 		abortErr := w.Abort()
-		s.forget(ctx, key)
+		s.forget(ctx, key) // even after a failed create, which may have happened
 		if abortErr != nil {
 			s.log.WarnContext(ctx, "abort blob write", "blob_key", key, "error", abortErr)
 		}
 		var we *writeError
-		if errors.As(err, &we) {
+		switch {
+		case ierr != nil:
+			return 0, "", unavailable("record intake", ierr)
+		case errors.As(err, &we):
 			return 0, "", unavailable("write blob", we.err)
 		}
 		return 0, "", readError(err)

@@ -202,7 +202,15 @@ func TestBrowserImport(t *testing.T) {
 	if r := rows[3]; !strings.Contains(r.State, "not a recording in a supported format") {
 		t.Errorf("non-audio reason: %q", r.State)
 	}
-	overall, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById('overall').value`))
+	// The total is redrawn at the next animation frame: wait for it.
+	var overall int
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		overall, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById('overall').value`))
+		if (err == nil && overall == 100) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || overall != 100 {
 		t.Errorf("overall progress %d (%v), want 100", overall, err)
 	}

@@ -12,17 +12,31 @@ import (
 // that is acknowledged to someone waits for one synced commit that makes the
 // whole WAL, and so every commit before it, durable. Concurrent writers
 // share that wait, so 32 uploads cost one fsync instead of 32.
+//
+// With a WAL file (NewWALSyncer) the wait is an fdatasync of that file,
+// which is what a synced commit does in WAL mode, without taking the
+// single writer connection for a barrier commit; the barrier commit is kept
+// for the first flush and whenever the WAL file was replaced, since SQLite
+// then also makes the new file's directory entry durable.
 type Syncer struct {
 	db      *sql.DB
 	query   string
+	wal     *walFile // nil: every flush is a barrier commit
 	mu      sync.Mutex
 	waiters []chan error
 	running bool
+	closed  bool
 }
 
 // NewSyncer returns a Syncer over the writer pool db; barrier is a write
 // statement that Sync commits with synchronous=FULL.
 func NewSyncer(db *sql.DB, barrier string) *Syncer { return &Syncer{db: db, query: barrier} }
+
+// NewWALSyncer is NewSyncer for a database in WAL mode whose write-ahead
+// log is the file walPath: flushes fdatasync it (see Syncer).
+func NewWALSyncer(db *sql.DB, barrier, walPath string) *Syncer {
+	return &Syncer{db: db, query: barrier, wal: &walFile{path: walPath}}
+}
 
 // Sync returns once every commit made before the call is on disk.
 func (s *Syncer) Sync(ctx context.Context) error {
@@ -49,6 +63,9 @@ func (s *Syncer) loop(ctx context.Context) {
 		s.waiters = nil
 		if len(batch) == 0 {
 			s.running = false
+			if s.closed && s.wal != nil {
+				s.wal.close()
+			}
 			s.mu.Unlock()
 			return
 		}
@@ -60,9 +77,41 @@ func (s *Syncer) loop(ctx context.Context) {
 	}
 }
 
-// flush commits the barrier statement with synchronous=FULL, which fsyncs
-// the WAL with every frame written before it.
+// Close releases the WAL file once no flush is running; Sync still works
+// after it, with barrier commits.
+func (s *Syncer) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if !s.running && s.wal != nil {
+		s.wal.close()
+	}
+}
+
+// flush makes every commit before it durable: an fdatasync of the WAL
+// file when it is the one synced before, else a barrier commit.
 func (s *Syncer) flush(ctx context.Context) error {
+	if s.wal == nil {
+		return s.barrier(ctx)
+	}
+	if ok, err := s.wal.sync(); ok || err != nil {
+		return err
+	}
+	if err := s.barrier(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if !closed {
+		s.wal.adopt()
+	}
+	return nil
+}
+
+// barrier commits the barrier statement with synchronous=FULL, which fsyncs
+// the WAL with every frame written before it.
+func (s *Syncer) barrier(ctx context.Context) error {
 	c, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)

@@ -118,6 +118,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.syncer != nil {
+		defer s.syncer.Close()
+	}
 	if s.reader != nil {
 		if err := s.reader.Close(); err != nil {
 			return fmt.Errorf("close %s readers: %w", s.d.Name, err)

@@ -1,6 +1,7 @@
 package storesqlite_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -46,6 +47,20 @@ func TestPragmas(t *testing.T) {
 		}
 		if (barrierN > 0) != tc.barrier {
 			t.Errorf("synchronous %q: %d barrier commits after a write, want barrier %v", tc.sync, barrierN, tc.barrier)
+		}
+		// Later acknowledged writes fdatasync the write-ahead log instead
+		// of committing a barrier.
+		for i := range 3 {
+			if _, err := db.OrgCreate(t.Context(), store.OrgCreateParams{Name: fmt.Sprintf("durable %d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var after int
+		if err := conn.QueryRowContext(t.Context(), "SELECT n FROM durability_barrier").Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if after != barrierN {
+			t.Errorf("synchronous %q: %d barrier commits after 3 more writes, want %d", tc.sync, after, barrierN)
 		}
 		if s := conn.Stats(); s.MaxOpenConnections != 1 {
 			t.Errorf("MaxOpenConnections = %d, want 1", s.MaxOpenConnections)

@@ -165,7 +165,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	reader.SetMaxIdleConns(4)
 	var syncer *storesql.Syncer
 	if !strings.EqualFold(cfg.Synchronous, "NORMAL") {
-		syncer = storesql.NewSyncer(db, `UPDATE durability_barrier SET n = n + 1 WHERE id = 1`)
+		syncer = storesql.NewWALSyncer(db, `UPDATE durability_barrier SET n = n + 1 WHERE id = 1`, cfg.Path+"-wal")
 	}
 	return &DB{storesql.NewWithReader(db, reader, d, syncer)}, nil
 }
