@@ -266,6 +266,17 @@ func TestBrowserImport(t *testing.T) {
 		t.Errorf("player: duration %v (%v)", dur, err)
 	}
 	screenshot(ctx, t, "campaign-fr.png")
+	// On a phone-sized screen the calls show as cards: nothing wider than
+	// the screen, the reason in French before the technical detail.
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	if err != nil || overflow > 0 {
+		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')`))
+		t.Errorf("narrow screen: the page is %d px wider than the screen (%v): %s", overflow, err, wide)
+	}
+	screenshot(ctx, t, "campaign-narrow-fr.png")
 	// Every tus request went through the session cookie: creations and chunks.
 	var posts, patches int
 	for _, q := range e.Tus.requests() {

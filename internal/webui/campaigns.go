@@ -123,12 +123,12 @@ func (h *handler) callStatus(w http.ResponseWriter, r *http.Request, v viewer) {
 		writeJSON(w, status, o)
 		return
 	}
-	writeJSON(w, http.StatusOK, outcomeOf(c, false))
+	writeJSON(w, http.StatusOK, outcomeOf(v.T, c, false))
 }
 
 // outcomeOf describes where call c stands for the import page.
-func outcomeOf(c call.Call, duplicate bool) outcome {
-	o := outcome{CallID: c.ID, Status: c.Status, Reason: c.RejectionReason}
+func outcomeOf(t translator, c call.Call, duplicate bool) outcome {
+	o := outcome{CallID: c.ID, Status: c.Status, Reason: t.Reason(c.RejectionReason)}
 	if c.Audio != nil {
 		o.Duration = c.Audio.DurationSeconds
 	}

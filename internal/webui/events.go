@@ -66,7 +66,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request, v viewer) {
 				continue
 			}
 			sent[c.ID] = true
-			b, err := json.Marshal(outcomeOf(c, false))
+			b, err := json.Marshal(outcomeOf(v.T, c, false))
 			if err != nil {
 				return
 			}

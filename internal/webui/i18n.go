@@ -15,7 +15,7 @@ var languages = []string{"en", "fr"}
 // baseMessages holds every string of the pages in both languages. A test checks
 // that no key is missing in either.
 func baseMessages() map[string][2]string {
-	return withChannelMessages(map[string][2]string{
+	return withReasonMessages(withChannelMessages(map[string][2]string{
 		// key: {English, French}
 		"app":                {"callimport", "callimport"},
 		"skip":               {"Skip to content", "Aller au contenu"},
@@ -145,7 +145,7 @@ func baseMessages() map[string][2]string {
 		"unfinished":         {"Unfinished uploads from an earlier visit; choose or drop the same files again to continue where they stopped:", "Envois inachevés lors d'une visite précédente ; choisissez ou déposez à nouveau les mêmes fichiers pour reprendre où ils se sont arrêtés :"},
 		"o_resuming":         {"Resuming", "Reprise"},
 		"o_paused":           {"Interrupted: retry to continue where it stopped", "Interrompu : réessayez pour reprendre où il s'est arrêté"},
-	})
+	}))
 }
 
 // jsKeys are the strings the import script needs, sent in the page.

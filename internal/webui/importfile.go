@@ -166,5 +166,5 @@ func (h *handler) answer(w http.ResponseWriter, r *http.Request, v viewer, res *
 		writeJSON(w, status, o)
 		return
 	}
-	writeJSON(w, http.StatusOK, outcomeOf(res.Call, dup))
+	writeJSON(w, http.StatusOK, outcomeOf(v.T, res.Call, dup))
 }
