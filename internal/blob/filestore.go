@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"sync"
@@ -106,7 +107,11 @@ func (fs *fileStore) newWriter(ctx context.Context, key string) (*fileWriter, er
 	if err != nil {
 		return nil, fmt.Errorf("create temp file: %w", err)
 	}
-	return &fileWriter{fs: fs, ctx: ctx, key: key, tmp: tmp, f: f, bw: bufio.NewWriterSize(f, fileBufferSize)}, nil
+	var out io.Writer = f
+	if !fs.noSync {
+		out = &earlyWriter{f: f}
+	}
+	return &fileWriter{fs: fs, ctx: ctx, key: key, tmp: tmp, f: f, bw: bufio.NewWriterSize(out, fileBufferSize)}, nil
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) {
