@@ -156,16 +156,22 @@ ForceCommand internal-sftp -d %[3]s
 			}
 		}
 		mbps := func(d time.Duration, mib int) float64 { return float64(mib) * (1 << 20) / 1e6 / d.Seconds() }
-		for _, s := range servers {
-			r := res[s.name]
-			t.Logf("[%s] %-10s 256 MiB: %6.1f MB/s   200 x 1 MiB: %6.1f MB/s, %6.1f files/s", label, s.name,
-				mbps(r[0], 256), mbps(r[1], 200), 200/r[1].Seconds())
-		}
 		o, of, c := res["openssh"], res["openssh -f"], res["callimport"]
-		t.Logf("[%s] ratio callimport/openssh: 256 MiB %.2f, 200 x 1 MiB %.2f", label,
-			o[0].Seconds()/c[0].Seconds(), o[1].Seconds()/c[1].Seconds())
-		t.Logf("[%s] ratio callimport/(openssh -f): 256 MiB %.2f, 200 x 1 MiB %.2f", label,
-			of[0].Seconds()/c[0].Seconds(), of[1].Seconds()/c[1].Seconds())
+		if !smallOnly {
+			for _, s := range servers {
+				t.Logf("[%s] %-10s 256 MiB: %6.1f MB/s", label, s.name, mbps(res[s.name][0], 256))
+			}
+			t.Logf("[%s] 256 MiB ratio callimport/openssh %.2f, callimport/(openssh -f) %.2f", label,
+				o[0].Seconds()/c[0].Seconds(), of[0].Seconds()/c[0].Seconds())
+		}
+		if !bigOnly {
+			for _, s := range servers {
+				r := res[s.name]
+				t.Logf("[%s] %-10s 200 x 1 MiB: %6.1f MB/s, %6.1f files/s", label, s.name, mbps(r[1], 200), 200/r[1].Seconds())
+			}
+			t.Logf("[%s] 200 x 1 MiB ratio callimport/openssh %.2f, callimport/(openssh -f) %.2f", label,
+				o[1].Seconds()/c[1].Seconds(), of[1].Seconds()/c[1].Seconds())
+		}
 	}
 }
 
