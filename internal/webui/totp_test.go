@@ -314,3 +314,69 @@ func TestTOTPRequiredByOrg(t *testing.T) {
 		t.Fatalf("turn the requirement off: %d", r.Status)
 	}
 }
+
+// TestTOTPAdminReset checks that an administrator can reset a user's
+// two-factor authentication (lost phone and codes): the users page shows
+// it on, the reset turns it off, the user signs in with the password
+// alone. A user of another organisation or a
+// made-up id is not found; members cannot reset.
+func TestTOTPAdminReset(t *testing.T) {
+	t.Parallel()
+	e, clk := setupTOTP(t, nil)
+	alice := client(t)
+	if got := e.login(t, alice, e.EmailA, password); got != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", got)
+	}
+	e.enrol(t, alice, clk)
+	e.logout(t, alice)
+
+	var aliceID, bobID string
+	for _, org := range []string{e.A.OrgID, e.B.OrgID} {
+		users, err := e.Store.UserList(t.Context(), org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			switch u.Email {
+			case e.EmailA:
+				aliceID = u.ID
+			case e.EmailB:
+				bobID = u.ID
+			}
+		}
+	}
+	reset := form("reset_two_step", "true")
+
+	// A member cannot reset anyone's.
+	bob := client(t)
+	if got := e.login(t, bob, e.EmailB, password); got != http.StatusSeeOther {
+		t.Fatalf("bob signs in: %d", got)
+	}
+	if r := e.do(t, bob, http.MethodPost, "/settings/users/"+aliceID, reset, formType); r.Status != http.StatusForbidden {
+		t.Fatalf("member resets: %d", r.Status)
+	}
+
+	ada := client(t)
+	if got := e.login(t, ada, e.AdminA, password); got != http.StatusSeeOther {
+		t.Fatalf("admin signs in: %d", got)
+	}
+	page := e.do(t, ada, http.MethodGet, "/settings/users", "", "")
+	if !strings.Contains(page.Body, `name="reset_two_step"`) || strings.Count(page.Body, `name="reset_two_step"`) != 1 {
+		t.Fatalf("users page: want one reset button (alice's)\n%s", page.Body)
+	}
+	for _, id := range []string{bobID, "01a00000-0000-7000-8000-000000000000"} {
+		if r := e.do(t, ada, http.MethodPost, "/settings/users/"+id, reset, formType); r.Status != http.StatusNotFound {
+			t.Errorf("reset of %s: %d, want 404", id, r.Status)
+		}
+	}
+	if r := e.do(t, ada, http.MethodPost, "/settings/users/"+aliceID, reset, formType); r.Status != http.StatusSeeOther {
+		t.Fatalf("reset: %d\n%s", r.Status, r.Body)
+	}
+	if page := e.do(t, ada, http.MethodGet, "/settings/users", "", ""); strings.Contains(page.Body, `name="reset_two_step"`) {
+		t.Fatal("the reset button is still there")
+	}
+	r := e.do(t, alice, http.MethodPost, "/login", form("email", e.EmailA, "password", password), formType)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") == "/login/code" || !e.signedIn(t, alice) {
+		t.Fatalf("sign-in after the reset: %d → %q", r.Status, r.Header.Get("Location"))
+	}
+}

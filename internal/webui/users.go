@@ -14,6 +14,9 @@ import (
 type usersData struct {
 	Users []store.User
 	Me    string
+	// TwoStep holds the users who have two-step sign-in set up; nil when
+	// the store has no two-step support.
+	TwoStep map[string]bool
 	// NewEmail and NewPassword are shown once, right after an invitation.
 	NewEmail    string
 	NewPassword string
@@ -32,6 +35,17 @@ func (h *handler) renderUsers(w http.ResponseWriter, r *http.Request, v viewer, 
 		return
 	}
 	d.Users, d.Me = users, v.User.ID
+	if ts, ok := h.tfa(); ok {
+		d.TwoStep = map[string]bool{}
+		for _, u := range users {
+			st, err := ts.TwoFactorStatus(r.Context(), v.User.OrgID, u.ID)
+			if err != nil {
+				h.fail(w, r, v, &call.Error{Code: call.CodeUnavailable, Message: "storage is unavailable", Err: err})
+				return
+			}
+			d.TwoStep[u.ID] = st.Enrolled
+		}
+	}
 	h.render(w, r, status, "users", v.T, &v.User, v.T.T("users_title"), d)
 }
 
@@ -77,6 +91,10 @@ func (h *handler) userChange(w http.ResponseWriter, r *http.Request, v viewer) {
 		h.renderUsers(w, r, v, http.StatusUnprocessableEntity, usersData{Error: v.T.T("user_self")})
 		return
 	}
+	if r.PostFormValue("reset_two_step") == "true" {
+		h.resetTwoStep(w, r, v, id)
+		return
+	}
 	p := store.UserUpdateParams{OrgID: v.User.OrgID, ID: id}
 	switch role := store.Role(r.PostFormValue("role")); role {
 	case store.RoleAdmin, store.RoleMember:
@@ -110,4 +128,31 @@ func (h *handler) userChange(w http.ResponseWriter, r *http.Request, v viewer) {
 		}
 		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 	}
+}
+
+// resetTwoStep removes another user's two-step sign-in (secret and recovery
+// codes), for someone who lost both their phone and their codes. They sign
+// in with their password next time and, if the organisation requires it,
+// set it up again at once. Their current sessions go on.
+func (h *handler) resetTwoStep(w http.ResponseWriter, r *http.Request, v viewer, id string) {
+	ts, ok := h.tfa()
+	if !ok {
+		h.fail(w, r, v, errors.New("the store has no two-factor support"))
+		return
+	}
+	if _, err := h.cfg.Store.UserGet(r.Context(), v.User.OrgID, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			h.fail(w, r, v, &call.Error{Code: call.CodeNotFound, Message: "no such user", Err: err})
+			return
+		}
+		h.fail(w, r, v, &call.Error{Code: call.CodeUnavailable, Message: "storage is unavailable", Err: err})
+		return
+	}
+	if err := ts.TOTPDelete(r.Context(), v.User.OrgID, id); err != nil {
+		h.fail(w, r, v, &call.Error{Code: call.CodeUnavailable, Message: "storage is unavailable", Err: err})
+		return
+	}
+	h.log.InfoContext(r.Context(), "two-step sign-in reset by an administrator", "user_id", v.User.ID, "target_user_id", id)
+	h.recordWeb(r, v, "web.totp.reset", "user", id, nil)
+	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 }
