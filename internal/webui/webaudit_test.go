@@ -106,6 +106,20 @@ func TestWebActionsAudited(t *testing.T) {
 			e.form(t, a, "/settings/security", url.Values{"require": {"on"}})
 			return e.A.OrgID
 		}},
+		{"web.totp.reset", "user", func() string {
+			ts := e.Store.(store.TOTP)
+			if err := ts.TOTPBegin(t.Context(), e.A.OrgID, member.ID, "sealed"); err != nil {
+				t.Fatal(err)
+			}
+			if err := ts.TOTPConfirm(t.Context(), e.A.OrgID, member.ID, 1, nil); err != nil {
+				t.Fatal(err)
+			}
+			e.form(t, a, "/settings/users/"+member.ID, url.Values{"reset_two_step": {"true"}})
+			if st, err := ts.TwoFactorStatus(t.Context(), e.A.OrgID, member.ID); err != nil || st.Enrolled {
+				t.Errorf("after the reset: %+v %v", st, err)
+			}
+			return member.ID
+		}},
 		{"web.totp.disable", "user", func() string {
 			e.form(t, a, "/settings/security", url.Values{})
 			e.form(t, a, "/account/security/disable", url.Values{"code": {recovery[0]}})
