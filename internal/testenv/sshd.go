@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,8 +30,23 @@ type SSHD struct {
 }
 
 // StartSSHD writes a config and keys under a temporary folder and runs sshd
-// in the foreground until the test ends; it calls Missing without sshd.
+// in the foreground until the test ends, accepting ClientKey for User; it
+// calls Missing without sshd.
 func StartSSHD(t testing.TB) *SSHD {
+	t.Helper()
+	return startSSHD(t, "")
+}
+
+// StartSSHDWithPassword is StartSSHD accepting password (and no key) for
+// User instead. sshd checks passwords against /etc/shadow, so it then runs
+// in a mount namespace of its own where a copy holding the password's hash
+// is bound over /etc/shadow; the machine's file is untouched.
+func StartSSHDWithPassword(t testing.TB, password string) *SSHD {
+	t.Helper()
+	return startSSHD(t, password)
+}
+
+func startSSHD(t testing.TB, password string) *SSHD {
 	t.Helper()
 	bin := Tool(t, "sshd")
 	keygen := Tool(t, "ssh-keygen")
@@ -62,6 +78,18 @@ func StartSSHD(t testing.TB) *SSHD {
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), []byte(read("client.pub")), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "root"
+	}
+	auth := []string{"PubkeyAuthentication yes", "PasswordAuthentication no", "PermitRootLogin prohibit-password"}
+	var wrap []string // runs sshd with its path, -f, the config, -D and -e appended
+	if password != "" {
+		auth = []string{"PubkeyAuthentication no", "PasswordAuthentication yes", "PermitRootLogin yes"}
+		shadow := passwordShadow(t, dir, user, password)
+		wrap = []string{Tool(t, "unshare"), "--mount", "--propagation", "private", "sh", "-c",
+			`mount --bind "$1" /etc/shadow && shift && exec "$@"`, "sh", shadow}
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,8 +100,8 @@ func StartSSHD(t testing.TB) *SSHD {
 	conf := strings.Join([]string{
 		"Port " + strconv.Itoa(port), "ListenAddress 127.0.0.1", "HostKey " + filepath.Join(dir, "host"),
 		"PidFile " + filepath.Join(dir, "sshd.pid"), "AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
-		"StrictModes no", "PubkeyAuthentication yes", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
-		"UsePAM no", "PermitRootLogin prohibit-password", "AllowTcpForwarding no", "X11Forwarding no", "PermitTTY no",
+		"StrictModes no", auth[0], auth[1], auth[2], "KbdInteractiveAuthentication no",
+		"UsePAM no", "AllowTcpForwarding no", "X11Forwarding no", "PermitTTY no",
 		"Subsystem sftp internal-sftp", "ForceCommand internal-sftp -d " + remote, "",
 	}, "\n")
 	cfgPath := filepath.Join(dir, "sshd_config")
@@ -81,7 +109,8 @@ func StartSSHD(t testing.TB) *SSHD {
 		t.Fatal(err)
 	}
 	logs := &lockedBuilder{}
-	cmd := exec.Command(bin, "-f", cfgPath, "-D", "-e") //nolint:noctx // stopped in Cleanup, outlives t.Context
+	argv := append(slices.Clip(wrap), bin, "-f", cfgPath, "-D", "-e")
+	cmd := exec.Command(argv[0], argv[1:]...) //nolint:noctx,gosec // stopped in Cleanup, outlives t.Context; fixed arguments
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sshd: %v", err)
@@ -105,10 +134,6 @@ func StartSSHD(t testing.TB) *SSHD {
 			t.Fatalf("sshd did not listen: %v\n%s", err, logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	user := os.Getenv("USER")
-	if user == "" {
-		user = "root"
 	}
 	return &SSHD{Port: port, Fingerprint: ssh.FingerprintSHA256(pk), ClientKey: read("client"), User: user, Remote: remote, logs: logs}
 }

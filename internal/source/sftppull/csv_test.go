@@ -10,6 +10,7 @@ import (
 	"github.com/callimport/callimport/internal/call"
 	"github.com/callimport/callimport/internal/source/sftppull"
 	"github.com/callimport/callimport/internal/store"
+	"github.com/callimport/callimport/internal/testenv"
 )
 
 // TestBatchCSV imports files named by a batch CSV with their row as the
@@ -56,7 +57,7 @@ func TestBatchCSV(t *testing.T) {
 func TestPasswordLogin(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	h.sshd = startSSHDWith(t, "pull-secret 42")
+	h.sshd = testenv.StartSSHDWithPassword(t, "pull-secret 42")
 	sha := h.put(t, "wav/pcm_s16le_8k_mono.wav", "a.wav")
 	pwSealed, _, err := sftppull.SealSecrets(h.sealer, h.env.A.OrgID, "pull-secret 42", "")
 	if err != nil {

@@ -19,13 +19,14 @@ import (
 	"github.com/callimport/callimport/internal/source/genesys"
 	"github.com/callimport/callimport/internal/source/sftppull"
 	"github.com/callimport/callimport/internal/store"
+	"github.com/callimport/callimport/internal/testenv"
 )
 
 const fixtures = "../../audio/testdata"
 
 type harness struct {
 	env    *apptest.Env
-	sshd   *sshdServer
+	sshd   *testenv.SSHD
 	runner *sftppull.Runner
 	st     store.SFTPPull
 	sealer *genesys.Sealer
@@ -33,7 +34,7 @@ type harness struct {
 
 func setup(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{sshd: startSSHD(t), env: apptest.Start(t, apptest.Options{})}
+	h := &harness{sshd: testenv.StartSSHD(t), env: apptest.Start(t, apptest.Options{})}
 	st, ok := h.env.Store.(store.SFTPPull)
 	if !ok {
 		t.Fatalf("%T has no pull sources", h.env.Store)
