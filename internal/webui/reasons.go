@@ -24,7 +24,6 @@ var reasonKinds = []struct {
 	{prefix: "zero duration", key: "rs_no_audio"},
 	{contains: "silent", key: "rs_silent"},
 	{contains: "is not supported", key: "rs_unsupported"},
-	{prefix: "unknown codec", key: "rs_unsupported"},
 	{contains: "unknown codec", key: "rs_unsupported"},
 	{prefix: "malformed", key: "rs_damaged"},
 	{prefix: "not a valid", key: "rs_damaged"},
